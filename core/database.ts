@@ -1,0 +1,368 @@
+// A database handle: validates what embedded callers can get wrong, encodes documents once, picks the
+// durability (call > database > server), and hands everything else to its PartitionSet. Opening replays the
+// log tail over the snapshots; while that runs the handle reports `loading` with progress, so a server can
+// answer "not ready" instead of hanging.
+import { Decoder, Encoder } from '@msgpack/msgpack';
+import { NedbError } from './errors.js';
+import { Namespace, checkCollName, checkDocId } from './keys.js';
+import { batchOpsMax, docBytesMax, yieldEveryItems } from './limits.js';
+import type { FileSystem } from './platform/file-system.js';
+import type { Clock } from './platform/clock.js';
+import type { Logger } from './platform/logger.js';
+import type { Durability } from './log/group-committer.js';
+import { type OpMeta, OpKind } from './log/record.js';
+import { PartitionLog } from './log/partition-log.js';
+import { type DatabaseSettings, type Manifest, readManifest, removeIfPresent } from './manifest.js';
+import { PartitionStore } from './partition/partition-store.js';
+import { type DatabasePaths, InlinePartitionSet, archiveSegments } from './partition/inline-partition-set.js';
+import type { CheckpointOutcome, PartitionOp, PreconditionFailure, WriteStatus } from './partition/partition-set.js';
+import { SnapshotReader } from './snapshot/snapshot-reader.js';
+import { applyRepairs, recoverLogs } from './recovery.js';
+import { segmentFileName } from './log/segment.js';
+
+export type { Durability, OpMeta, PreconditionFailure };
+
+export type JsonDocument = Record<string, unknown>;
+
+export interface WriteOptions {
+  durability?: Durability;
+}
+
+export interface PutOptions extends WriteOptions {
+  /** Compare-and-set: the key's last seq must equal this; -1: the key must not be live (create only). */
+  ifSeq?: number;
+  meta?: OpMeta;
+  ns?: Namespace;
+}
+
+export type DeleteOptions = PutOptions;
+
+export type BatchOp =
+  | { op: 'put'; coll: string; id: string; doc: JsonDocument; ifSeq?: number; meta?: OpMeta; ns?: Namespace }
+  | { op: 'delete'; coll: string; id: string; ifSeq?: number; meta?: OpMeta; ns?: Namespace }
+  | { op: 'mark'; meta: OpMeta };
+
+export interface BatchResult {
+  firstSeq: number;
+  lastSeq: number;
+}
+
+export interface ReadOptions {
+  /** Read the newest version at or below this seq (AS OF). Default: the visible seq. */
+  asOf?: number;
+  ns?: Namespace;
+}
+
+export interface StoredDocument {
+  id: string;
+  /** Seq of the put that wrote this version. */
+  seq: number;
+  doc: JsonDocument;
+}
+
+export type LoadState =
+  | { state: 'loading'; phase: 'snapshots' | 'log'; bytesDone: number; bytesTotal: number; percent: number }
+  | { state: 'ready' }
+  | { state: 'failed'; error: Error }
+  | { state: 'closed' };
+
+export interface DatabaseOpenOptions {
+  fs: FileSystem;
+  clock: Clock;
+  logger: Logger;
+  readOnly: boolean;
+  /** The server's durability, below the database's own setting. */
+  durability: Durability;
+  batchFsyncIntervalMs: number;
+  /** Automatic checkpoint after this many ops (0: off). */
+  checkpointEveryWrites: number;
+  /** Automatic checkpoint after this many seconds with writes (0: off). */
+  checkpointIntervalSeconds: number;
+}
+
+const documentEncoder = new Encoder({ ignoreUndefined: true });
+const documentDecoder = new Decoder();
+
+export function encodeDocument(doc: unknown): Uint8Array {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+    throw new NedbError('DOC_INVALID', { reason: `got ${doc === null ? 'null' : Array.isArray(doc) ? 'an array' : typeof doc}` });
+  try {
+    return documentEncoder.encode(doc);
+  } catch (error) {
+    throw new NedbError('DOC_INVALID', { reason: String(error) });
+  }
+}
+
+export function decodeDocument(bytes: Uint8Array): JsonDocument {
+  return documentDecoder.decode(bytes) as JsonDocument;
+}
+
+export function databasePaths(dir: string): DatabasePaths {
+  return { dir, wal: `${dir}/wal`, snap: `${dir}/snap`, archive: `${dir}/archive` };
+}
+
+export class Database {
+  private loadState: LoadState;
+  private set: InlinePartitionSet | undefined;
+  private manifest: Manifest | undefined;
+  private intervalTimer: ReturnType<typeof setInterval> | undefined;
+  readonly ready: Promise<void>;
+
+  private constructor(
+    readonly name: string,
+    readonly paths: DatabasePaths,
+    private readonly options: DatabaseOpenOptions,
+  ) {
+    this.loadState = { state: 'loading', phase: 'snapshots', bytesDone: 0, bytesTotal: 0, percent: 0 };
+    this.ready = this.load().catch((error: unknown) => {
+      this.loadState = { state: 'failed', error: error as Error };
+      throw error;
+    });
+    this.ready.catch(() => undefined); // observed through loadState and by whoever awaits `ready`
+  }
+
+  /** Starts loading; the handle answers `loadState` at once and `ready` resolves when it can serve. */
+  static open(name: string, dir: string, options: DatabaseOpenOptions): Database {
+    return new Database(name, databasePaths(dir), options);
+  }
+
+  get state(): LoadState {
+    return this.loadState;
+  }
+
+  get settings(): DatabaseSettings {
+    this.partitionSet();
+    return this.manifest!.settings;
+  }
+
+  get partitions(): number {
+    return this.manifest?.partitions ?? 0;
+  }
+
+  private async load(): Promise<void> {
+    const { fs, readOnly, logger } = this.options;
+    const manifest = await readManifest(fs, this.paths.dir);
+    this.manifest = manifest;
+    if (!readOnly) await this.removeLeftovers(manifest);
+    const stores: PartitionStore[] = [];
+    try {
+      for (let p = 0; p < manifest.partitions; p++) {
+        const snapshot = manifest.checkpoint.snapshots[p];
+        const reader = snapshot === null || snapshot === undefined ? null : await SnapshotReader.open(fs, `${this.paths.snap}/${snapshot}`);
+        stores.push(new PartitionStore(p, reader));
+      }
+      const bytesTotal = await this.logBytes(manifest);
+      let bytesDone = 0;
+      const recovered = await recoverLogs(fs, this.paths.wal, manifest, (bytes) => {
+        bytesDone += bytes;
+        this.loadState = { state: 'loading', phase: 'log', bytesDone, bytesTotal, percent: Math.floor((100 * bytesDone) / Math.max(1, bytesTotal)) };
+      });
+      if (!readOnly) {
+        await applyRepairs(fs, this.paths.wal, recovered.repairs, logger);
+        await archiveSegments(fs, this.paths, manifest.checkpoint.logStart, manifest.settings.historyRetentionSeqs !== null);
+      } else for (const repair of recovered.repairs) logger.warn(`log (read-only, not changed): ${repair.path}: ${repair.reason}`);
+      let applied = 0;
+      for (const part of recovered.partitions)
+        for (const record of part.records)
+          for (const op of record.ops) {
+            stores[part.partition]!.apply({ ...op, doc: op.doc === null ? null : op.doc.slice() });
+            if (++applied % yieldEveryItems === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+          }
+      const logs: PartitionLog[] = [];
+      for (const part of recovered.partitions) {
+        const file =
+          part.fileBytes > 0 && !readOnly ? await fs.open(`${this.paths.wal}/${segmentFileName(part.partition, part.segmentNo)}`, 'readWrite') : null;
+        logs.push(new PartitionLog(fs, this.paths.wal, part.partition, part.segmentNo, file, file === null ? 0 : part.fileBytes));
+      }
+      this.set = new InlinePartitionSet({
+        fs,
+        paths: this.paths,
+        name: this.name,
+        manifest,
+        stores,
+        logs,
+        lastSeq: recovered.lastSeq,
+        batchIntervalMs: this.options.batchFsyncIntervalMs,
+        clock: this.options.clock,
+        logger,
+      });
+    } catch (error) {
+      for (const store of stores) await store.close().catch(() => undefined);
+      throw error;
+    }
+    this.startIntervalCheckpoints();
+    this.loadState = { state: 'ready' };
+  }
+
+  private async logBytes(manifest: Manifest): Promise<number> {
+    let total = 0;
+    for (const name of await this.options.fs.list(this.paths.wal)) {
+      const match = /^p(\d{3})-(\d{8})\.wal$/.exec(name);
+      if (match === null || Number(match[2]) < (manifest.checkpoint.logStart[Number(match[1])] ?? 0)) continue;
+      const file = await this.options.fs.open(`${this.paths.wal}/${name}`, 'read');
+      total += await file.size();
+      await file.close();
+    }
+    return total;
+  }
+
+  /** Temp files of interrupted renames, and snapshots no MANIFEST names any more. */
+  private async removeLeftovers(manifest: Manifest): Promise<void> {
+    const { fs } = this.options;
+    await removeIfPresent(fs, `${this.paths.dir}/MANIFEST.tmp`);
+    const referenced = new Set(manifest.checkpoint.snapshots.filter((name) => name !== null));
+    let removed = 0;
+    for (const name of await fs.list(this.paths.snap))
+      if (name.endsWith('.tmp') || (name.endsWith('.snap') && !referenced.has(name))) {
+        await fs.unlink(`${this.paths.snap}/${name}`);
+        removed++;
+      }
+    if (removed > 0) await fs.syncDir(this.paths.snap);
+  }
+
+  private startIntervalCheckpoints(): void {
+    const seconds = this.options.checkpointIntervalSeconds;
+    if (seconds <= 0 || this.options.readOnly) return;
+    this.intervalTimer = setInterval(() => {
+      if (this.set !== undefined && this.set.opsSinceCheckpoint > 0) this.autoCheckpoint();
+    }, seconds * 1000);
+    this.intervalTimer.unref?.();
+  }
+
+  private autoCheckpoint(): void {
+    this.set?.checkpoint().catch((error: unknown) => this.options.logger.warn(`automatic checkpoint of ${this.name} failed: ${String(error)}`));
+  }
+
+  private partitionSet(): InlinePartitionSet {
+    const set = this.set;
+    if (set === undefined) {
+      const state = this.loadState;
+      if (state.state === 'loading') throw new NedbError('DB_LOADING', { name: this.name, percent: state.percent });
+      if (state.state === 'failed') throw state.error;
+      throw new NedbError('DB_CLOSED', { name: this.name });
+    }
+    if (this.loadState.state === 'closed') throw new NedbError('DB_CLOSED', { name: this.name });
+    return set;
+  }
+
+  private durabilityOf(options: WriteOptions | undefined): Durability {
+    const chosen = options?.durability ?? this.manifest?.settings.durability ?? this.options.durability;
+    if (chosen !== 'sync' && chosen !== 'batch' && chosen !== 'async') throw new NedbError('DURABILITY_INVALID', { value: String(chosen) });
+    return chosen;
+  }
+
+  /** The seq readers see: every write at or below it is visible, nothing above. -1 when empty. */
+  get seq(): number {
+    return this.partitionSet().status().visibleSeq;
+  }
+
+  status(): WriteStatus {
+    return this.partitionSet().status();
+  }
+
+  async put(coll: string, id: string, doc: JsonDocument, options?: PutOptions): Promise<number> {
+    return (await this.batch([{ op: 'put', coll, id, doc, ...options }], options)).lastSeq;
+  }
+
+  async delete(coll: string, id: string, options?: DeleteOptions): Promise<number> {
+    return (await this.batch([{ op: 'delete', coll, id, ...options }], options)).lastSeq;
+  }
+
+  /** An op that takes a seq and touches no document (v1's checkpoint and shutdown ops). */
+  async mark(meta: OpMeta, options?: WriteOptions): Promise<number> {
+    return (await this.batch([{ op: 'mark', meta }], options)).lastSeq;
+  }
+
+  /**
+   * Applies every op or none. Preconditions are all checked against the state before the batch; when any
+   * fails, nothing is written and the error lists every failing op with its index.
+   */
+  async batch(ops: readonly BatchOp[], options?: WriteOptions): Promise<BatchResult> {
+    const set = this.partitionSet();
+    if (this.options.readOnly) throw new NedbError('READ_ONLY', { name: this.name });
+    if (ops.length === 0) throw new NedbError('BATCH_EMPTY');
+    if (ops.length > batchOpsMax) throw new NedbError('BATCH_TOO_LARGE', { max: batchOpsMax, count: ops.length });
+    const durability = this.durabilityOf(options);
+    const encoded = ops.map(toPartitionOp);
+    const outcome = await set.commit(encoded, durability);
+    if (this.options.checkpointEveryWrites > 0 && set.opsSinceCheckpoint >= this.options.checkpointEveryWrites) this.autoCheckpoint();
+    return outcome;
+  }
+
+  async get(coll: string, id: string, options?: ReadOptions): Promise<StoredDocument | undefined> {
+    const set = this.partitionSet();
+    const asOf = this.asOfOf(options);
+    const found = await set.get(options?.ns ?? Namespace.user, coll, id, asOf);
+    if (found === undefined || found.doc === null) return undefined;
+    return { id, seq: found.seq, doc: decodeDocument(found.doc) };
+  }
+
+  /** Last seq (put or delete) and liveness of a key at the newest applied seq: v1's last_seq. */
+  async head(coll: string, id: string, ns: Namespace = Namespace.user): Promise<{ seq: number; live: boolean } | undefined> {
+    return this.partitionSet().head(ns, coll, id);
+  }
+
+  /** A collection's documents in code point order of id, as of one seq, in pages. */
+  async *scan(coll: string, options?: ReadOptions): AsyncIterable<StoredDocument[]> {
+    const set = this.partitionSet();
+    const asOf = this.asOfOf(options);
+    for await (const page of set.scan(options?.ns ?? Namespace.user, coll, asOf))
+      yield page.map((row) => ({ id: row.id, seq: row.seq, doc: decodeDocument(row.doc) }));
+  }
+
+  /** Live documents per collection at the newest applied seq, in code point order of name. */
+  collections(ns: Namespace = Namespace.user): Promise<Map<string, number>> {
+    return this.partitionSet().collections(ns);
+  }
+
+  private asOfOf(options: ReadOptions | undefined): number {
+    const visible = this.partitionSet().status().visibleSeq;
+    const asOf = options?.asOf;
+    if (asOf === undefined) return visible;
+    if (!Number.isSafeInteger(asOf) || asOf < -1) throw new NedbError('AS_OF_INVALID', { value: asOf });
+    const horizon = this.partitionSet().horizonSeq;
+    if (asOf < horizon) throw new NedbError('HISTORY_RETAINED_NOT', { seq: asOf, oldest: horizon });
+    return Math.min(asOf, visible);
+  }
+
+  checkpoint(): Promise<CheckpointOutcome> {
+    if (this.options.readOnly) throw new NedbError('READ_ONLY', { name: this.name });
+    return this.partitionSet().checkpoint();
+  }
+
+  /** Writes and syncs everything appended so far, whatever the durability of each write. */
+  flush(): Promise<void> {
+    return this.partitionSet().flush();
+  }
+
+  async close(): Promise<void> {
+    if (this.intervalTimer !== undefined) clearInterval(this.intervalTimer);
+    await this.ready.catch(() => undefined);
+    const set = this.set;
+    this.set = undefined;
+    if (this.loadState.state !== 'failed') this.loadState = { state: 'closed' };
+    await set?.close();
+  }
+}
+
+function toPartitionOp(op: BatchOp): PartitionOp {
+  if (op.op === 'mark') return { kind: OpKind.mark, ns: Namespace.system, coll: '', id: '', doc: null, ifSeq: undefined, meta: op.meta };
+  checkCollName(op.coll);
+  checkDocId(op.id);
+  if (op.ifSeq !== undefined && (!Number.isSafeInteger(op.ifSeq) || op.ifSeq < -1))
+    throw new NedbError('OPTION_INVALID', { name: 'ifSeq', reason: `must be an integer >= -1 (got ${op.ifSeq})` });
+  let doc: Uint8Array | null = null;
+  if (op.op === 'put') {
+    doc = encodeDocument(op.doc);
+    if (doc.length > docBytesMax) throw new NedbError('DOC_TOO_LARGE', { coll: op.coll, id: op.id, bytes: doc.length, max: docBytesMax });
+  }
+  return {
+    kind: op.op === 'put' ? OpKind.put : OpKind.delete,
+    ns: op.ns ?? Namespace.user,
+    coll: op.coll,
+    id: op.id,
+    doc,
+    ifSeq: op.ifSeq,
+    meta: op.meta ?? null,
+  };
+}

@@ -1,0 +1,113 @@
+// Every error the engine can raise, with a stable code. Codes are never renamed or reused; a retired code
+// stays listed with `retired: true`. Messages say what to fix; `{name}` placeholders are filled from
+// `details`. Where NEDB v1 defines the wire text of an error, the message is that exact text.
+// Protocol layers map `kind` to their own status (http/errors.ts): one table per protocol.
+
+export type ErrorKind =
+  | 'invalid_input'
+  | 'unauthorized'
+  | 'not_found'
+  | 'conflict'
+  | 'too_large'
+  | 'not_implemented'
+  | 'not_ready'
+  | 'busy'
+  | 'read_only'
+  | 'failed'
+  | 'corrupt'
+  | 'internal';
+
+export interface ErrorSpec {
+  readonly kind: ErrorKind;
+  readonly message: string;
+  readonly retired?: boolean;
+}
+
+export const errorCodes = {
+  DB_NAME_INVALID: { kind: 'invalid_input', message: "invalid database name: '{name}'" },
+  DB_NOT_FOUND: { kind: 'not_found', message: 'database not found: {name}' },
+  DB_EXISTS: { kind: 'conflict', message: 'database already exists: {name}' },
+  DB_CLOSED: { kind: 'not_ready', message: 'database {name} is closed; open it again' },
+  DB_LOADING: { kind: 'not_ready', message: 'database {name} is still loading ({percent}%); retry shortly' },
+  COLL_NAME_INVALID: {
+    kind: 'invalid_input',
+    message: 'collection name must be a non-empty string of at most {max} UTF-8 bytes',
+  },
+  DOC_ID_INVALID: { kind: 'invalid_input', message: 'document id must be a non-empty string of at most {max} UTF-8 bytes' },
+  DOC_INVALID: { kind: 'invalid_input', message: 'document must be a JSON object: {reason}' },
+  DOC_TOO_LARGE: { kind: 'too_large', message: 'document {coll}/{id} is {bytes} bytes; the limit is {max}' },
+  BATCH_EMPTY: { kind: 'invalid_input', message: 'a batch needs at least one operation' },
+  BATCH_TOO_LARGE: { kind: 'too_large', message: 'a batch holds at most {max} operations; split it (got {count})' },
+  RECORD_TOO_LARGE: { kind: 'too_large', message: 'the write encodes to {bytes} bytes; one write holds at most {max}' },
+  PRECONDITION_FAILED: { kind: 'conflict', message: 'precondition_failed' },
+  DURABILITY_INVALID: { kind: 'invalid_input', message: "durability must be 'sync', 'batch' or 'async' (got '{value}')" },
+  OPTION_INVALID: { kind: 'invalid_input', message: 'option {name} is invalid: {reason}' },
+  AS_OF_INVALID: { kind: 'invalid_input', message: 'AS OF seq must be an integer >= -1 (got {value})' },
+  HISTORY_RETAINED_NOT: {
+    kind: 'not_found',
+    message: 'seq {seq} is older than the retained history (oldest retained seq is {oldest})',
+  },
+  LOCKED: {
+    kind: 'busy',
+    message: 'data directory {dir} is in use by process {pid}{address}; stop it or use --url to talk to it',
+  },
+  FSYNC_FAILED: {
+    kind: 'failed',
+    message: 'database {name} stopped accepting writes after an fsync error ({reason}); restart the server to recover from the log',
+  },
+  DISK_FULL: {
+    kind: 'read_only',
+    message: 'database {name} is read-only: the disk is full ({reason}); free space and writes resume on their own',
+  },
+  READ_ONLY: { kind: 'read_only', message: 'database {name} was opened read-only' },
+  LOG_CORRUPT: {
+    kind: 'corrupt',
+    message: 'log file {file} is damaged at byte {offset}: {reason}; run `nedb repair` to keep the intact prefix',
+  },
+  SNAPSHOT_CORRUPT: {
+    kind: 'corrupt',
+    message: 'snapshot {file} is damaged at byte {offset}: {reason}; run `nedb repair` to rebuild from the log',
+  },
+  MANIFEST_CORRUPT: { kind: 'corrupt', message: 'MANIFEST {file} is damaged: {reason}' },
+  FORMAT_UNSUPPORTED: {
+    kind: 'corrupt',
+    message: '{file} has format version {version}; this nedb reads version {supported}',
+  },
+  CHECKPOINT_RUNNING: { kind: 'busy', message: 'a checkpoint of {name} is already running' },
+  IMPORT_LINE_INVALID: { kind: 'invalid_input', message: 'line {line}: {reason}' },
+  INTERNAL: { kind: 'internal', message: 'internal error: {reason}' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export type ErrorDetails = Readonly<Record<string, unknown>>;
+
+export class NedbError extends Error {
+  readonly code: ErrorCode;
+  readonly kind: ErrorKind;
+  readonly details: ErrorDetails;
+
+  constructor(code: ErrorCode, details: ErrorDetails = {}, options?: { cause?: unknown }) {
+    super(formatMessage(errorCodes[code].message, details), options);
+    this.name = 'NedbError';
+    this.code = code;
+    this.kind = errorCodes[code].kind;
+    this.details = details;
+  }
+}
+
+function formatMessage(template: string, details: ErrorDetails): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
+    Object.hasOwn(details, name) ? String(details[name]) : whole,
+  );
+}
+
+export function isNedbError(error: unknown, code?: ErrorCode): error is NedbError {
+  return error instanceof NedbError && (code === undefined || error.code === code);
+}
+
+/** The text of an error from the operating system or a library, for messages that name a cause. */
+export function reasonOf(error: unknown): string {
+  if (error instanceof Error) return (error as NodeJS.ErrnoException).code ?? error.message;
+  return String(error);
+}

@@ -1,0 +1,109 @@
+// Keys: how a (namespace, collection, id) triple becomes bytes, which partition owns it, and the one string
+// order of the engine (Unicode code points, the order of UTF-8 bytes).
+//
+// Encoded key (FORMAT.md §5.2): u8 namespace | u32 big-endian collection byte length | collection UTF-8 | id UTF-8.
+// The fixed-width length prefix keeps every key of one collection contiguous in byte order, sorted by id bytes,
+// so a collection scan is one range of the snapshot's key directory.
+import { NedbError } from './errors.js';
+import { collNameBytesMax, docIdBytesMax } from './limits.js';
+
+/** User documents and the engine's own state (edges, idempotency keys, nonces, TTL) never share a name. */
+export const Namespace = { user: 0, system: 1 } as const;
+export type Namespace = (typeof Namespace)[keyof typeof Namespace];
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export function utf8Bytes(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
+export function utf8Text(bytes: Uint8Array): string {
+  return decoder.decode(bytes);
+}
+
+export function checkCollName(coll: unknown): asserts coll is string {
+  if (typeof coll !== 'string' || coll.length === 0 || utf8Length(coll) > collNameBytesMax)
+    throw new NedbError('COLL_NAME_INVALID', { max: collNameBytesMax, coll: String(coll) });
+}
+
+export function checkDocId(id: unknown): asserts id is string {
+  if (typeof id !== 'string' || id.length === 0 || utf8Length(id) > docIdBytesMax)
+    throw new NedbError('DOC_ID_INVALID', { max: docIdBytesMax, id: String(id) });
+}
+
+/** UTF-8 length without allocating: ids are checked on every write. */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+export function encodeKey(ns: Namespace, coll: string, id: string): Uint8Array {
+  const collBytes = encoder.encode(coll);
+  const idBytes = encoder.encode(id);
+  const key = new Uint8Array(5 + collBytes.length + idBytes.length);
+  key[0] = ns;
+  new DataView(key.buffer).setUint32(1, collBytes.length, false);
+  key.set(collBytes, 5);
+  key.set(idBytes, 5 + collBytes.length);
+  return key;
+}
+
+/** The key prefix shared by every document of one collection. */
+export function encodeCollPrefix(ns: Namespace, coll: string): Uint8Array {
+  const collBytes = encoder.encode(coll);
+  const prefix = new Uint8Array(5 + collBytes.length);
+  prefix[0] = ns;
+  new DataView(prefix.buffer).setUint32(1, collBytes.length, false);
+  prefix.set(collBytes, 5);
+  return prefix;
+}
+
+/**
+ * The partition that owns a key: FNV-1a (32-bit) over the encoded key, modulo the partition count. Part of the
+ * on-disk format (a partition's log and snapshot hold exactly its keys), so it never changes.
+ */
+export function partitionOfKey(key: Uint8Array, partitions: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    hash ^= key[i]!;
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % partitions;
+}
+
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const d = a[i]! - b[i]!;
+    if (d !== 0) return d;
+  }
+  return a.length - b.length;
+}
+
+/**
+ * Code point order (= UTF-8 byte order). JS `<` compares UTF-16 code units, which puts U+E000..U+FFFF after
+ * astral characters; this corrects exactly that case and is otherwise the plain comparison.
+ */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const xSurrogate = x >= 0xd800 && x <= 0xdfff;
+    const ySurrogate = y >= 0xd800 && y <= 0xdfff;
+    if (xSurrogate !== ySurrogate) return xSurrogate ? 1 : -1; // an astral character sorts after every BMP one
+    return x - y;
+  }
+  return a.length - b.length;
+}

@@ -1,0 +1,89 @@
+// One process owns a data directory. The lock file LOCK is created exclusively and holds JSON: pid, process
+// start time, boot id, and (for a server) its address, never a token. A lock whose process is gone (not alive,
+// another boot, or a different start time for the same pid) is stale and taken over; otherwise the opener gets
+// LOCKED naming the holder, so the CLI can say "a server at … holds it; use --url".
+import { NedbError } from './errors.js';
+import type { FileSystem } from './platform/file-system.js';
+import { errorCode } from './platform/file-system.js';
+import type { ProcessInfo } from './platform/process-info.js';
+import type { Logger } from './platform/logger.js';
+
+export interface LockContent {
+  pid: number;
+  startTime: string | null;
+  bootId: string | null;
+  address?: string;
+  createdMs: number;
+}
+
+export class DirectoryLock {
+  private constructor(
+    private readonly fs: FileSystem,
+    readonly path: string,
+    readonly content: LockContent,
+  ) {}
+
+  static async acquire(
+    fs: FileSystem,
+    dir: string,
+    processes: ProcessInfo,
+    nowMs: number,
+    logger: Logger,
+    address?: string,
+  ): Promise<DirectoryLock> {
+    const path = `${dir}/LOCK`;
+    const pid = processes.pid();
+    const content: LockContent = {
+      pid,
+      startTime: processes.startTime(pid),
+      bootId: processes.bootId(),
+      ...(address === undefined ? {} : { address }),
+      createdMs: nowMs,
+    };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const file = await fs.open(path, 'createExclusive');
+        try {
+          await file.write(new TextEncoder().encode(`${JSON.stringify(content)}\n`), 0);
+          await file.datasync();
+        } finally {
+          await file.close();
+        }
+        await fs.syncDir(dir);
+        return new DirectoryLock(fs, path, content);
+      } catch (error) {
+        if (errorCode(error) !== 'EEXIST') throw error;
+      }
+      const holder = await readLock(fs, path);
+      if (holder !== undefined && isHeld(holder, processes)) {
+        const where = holder.address === undefined ? '' : ` (serving at ${holder.address})`;
+        throw new NedbError('LOCKED', { dir, pid: holder.pid, address: where, holder });
+      }
+      logger.warn(`lock: taking over the stale lock of process ${holder?.pid ?? 'unknown'} in ${dir}`);
+      await fs.unlink(path).catch(() => undefined);
+    }
+    throw new NedbError('LOCKED', { dir, pid: 'unknown', address: '' });
+  }
+
+  async release(): Promise<void> {
+    const holder = await readLock(this.fs, this.path);
+    if (holder?.pid === this.content.pid && holder.createdMs === this.content.createdMs) await this.fs.unlink(this.path);
+  }
+}
+
+export async function readLock(fs: FileSystem, path: string): Promise<LockContent | undefined> {
+  try {
+    const parsed = JSON.parse(new TextDecoder().decode(await fs.readFile(path))) as LockContent;
+    return typeof parsed.pid === 'number' ? parsed : undefined;
+  } catch {
+    return undefined; // missing, empty (crash while writing it) or unreadable: not a live holder
+  }
+}
+
+function isHeld(holder: LockContent, processes: ProcessInfo): boolean {
+  const bootId = processes.bootId();
+  if (holder.bootId !== null && bootId !== null && holder.bootId !== bootId) return false;
+  if (!processes.isAlive(holder.pid)) return false;
+  const startTime = processes.startTime(holder.pid);
+  return holder.startTime === null || startTime === null || holder.startTime === startTime;
+}

@@ -1,0 +1,207 @@
+// Group commit and the watermarks of one database.
+//
+// Writes take seqs and append their records synchronously; this loop writes whatever has piled up in one
+// write per partition, then fdatasyncs every partition written since the last sync, while the next group piles
+// up behind it. Each write waits on one watermark:
+//   a seq is *ready* when its own durability is met: async → applied, batch → written, sync → fsynced;
+//   visibleSeq = the highest seq such that every seq at or below it is ready.
+// Readers see up to visibleSeq and a write is acknowledged when visibleSeq passes its last seq, so nobody
+// ever sees a write that a crash could take back while an acknowledged one before it survives.
+//
+// Faults: an fsync error (or any write error but a full disk) stops writes for good: fsync errors are not
+// retryable on Linux (the kernel may have dropped the dirty pages), so the log would lie. A full disk keeps
+// the unwritten records, rejects new writes as read-only and retries the write until space returns.
+import { NedbError, reasonOf } from '../errors.js';
+import { errorCode } from '../platform/file-system.js';
+import { diskFullRetryMs } from '../limits.js';
+import type { PartitionLog } from './partition-log.js';
+
+export type Durability = 'sync' | 'batch' | 'async';
+
+interface Waiter {
+  lastSeq: number;
+  durability: Durability;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+export type CommitterState = 'ok' | 'diskFull' | 'failed';
+
+export interface CommitterStats {
+  fsyncs: number;
+  groupWrites: number;
+  /** Sum of fsync durations, for the average. */
+  fsyncMsTotal: number;
+  /** Seqs made durable by fsyncs, for documents per fsync. */
+  seqsSynced: number;
+}
+
+export class GroupCommitter {
+  lastAssignedSeq: number;
+  writtenSeq: number;
+  durableSeq: number;
+  visibleSeq: number;
+  state: CommitterState = 'ok';
+  failure: NedbError | undefined;
+  readonly stats: CommitterStats = { fsyncs: 0, groupWrites: 0, fsyncMsTotal: 0, seqsSynced: 0 };
+
+  private readonly waiters: Waiter[] = [];
+  private running = false;
+  private syncDue = false;
+  private syncTimer: ReturnType<typeof setTimeout> | undefined;
+  private idleResolvers: (() => void)[] = [];
+
+  constructor(
+    private readonly dbName: string,
+    private readonly logs: PartitionLog[],
+    startSeq: number,
+    private readonly batchIntervalMs: number,
+    private readonly monotonicMs: () => number,
+  ) {
+    this.lastAssignedSeq = startSeq;
+    this.writtenSeq = startSeq;
+    this.durableSeq = startSeq;
+    this.visibleSeq = startSeq;
+  }
+
+  /** Throws when the database cannot take writes now. */
+  checkWritable(): void {
+    if (this.state === 'failed') throw this.failure!;
+    if (this.state === 'diskFull') throw new NedbError('DISK_FULL', { name: this.dbName, reason: 'ENOSPC' });
+  }
+
+  /** Called after the records of seqs up to `lastSeq` were appended; resolves when visibleSeq passes it. */
+  wait(lastSeq: number, durability: Durability): Promise<void> {
+    const promise = new Promise<void>((resolve, reject) => this.waiters.push({ lastSeq, durability, resolve, reject }));
+    this.settle();
+    this.kick();
+    return promise;
+  }
+
+  /** Starts the loop if it is not running. */
+  kick(): void {
+    if (!this.running && this.state !== 'failed') void this.loop();
+  }
+
+  /** Resolves when everything appended so far is written and synced (used by close and checkpoint). */
+  flush(): Promise<void> {
+    this.syncDue = true;
+    const done = new Promise<void>((resolve) => this.idleResolvers.push(resolve));
+    this.kick();
+    return done;
+  }
+
+  private async loop(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.state !== 'failed') {
+        const hasPending = this.logs.some((log) => log.pendingBytes > 0);
+        if (hasPending) {
+          const groupSeq = this.lastAssignedSeq;
+          if (!(await this.writeGroup())) continue;
+          this.writtenSeq = groupSeq;
+          this.settle();
+          this.scheduleSync();
+        }
+        if (this.syncWanted()) {
+          await this.syncGroup();
+          continue;
+        }
+        if (!hasPending) break;
+      }
+    } finally {
+      this.running = false;
+      if (this.state === 'failed' || !this.logs.some((log) => log.pendingBytes > 0 || log.needsSync)) {
+        const resolvers = this.idleResolvers;
+        this.idleResolvers = [];
+        for (const resolve of resolvers) resolve();
+      }
+    }
+  }
+
+  /** Returns false when the group must be retried (full disk). */
+  private async writeGroup(): Promise<boolean> {
+    const writing = this.logs.filter((log) => log.pendingBytes > 0);
+    const results = await Promise.allSettled(writing.map((log) => log.writePending()));
+    this.stats.groupWrites++;
+    const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed === undefined) {
+      if (this.state === 'diskFull') this.state = 'ok';
+      return true;
+    }
+    if (errorCode(failed.reason) === 'ENOSPC') {
+      this.state = 'diskFull';
+      await new Promise<void>((resolve) => setTimeout(resolve, diskFullRetryMs));
+      return false;
+    }
+    this.failStop(failed.reason);
+    return false;
+  }
+
+  private syncWanted(): boolean {
+    if (!this.logs.some((log) => log.needsSync)) return false;
+    if (this.syncDue) return true;
+    for (const waiter of this.waiters) if (waiter.durability === 'sync' && waiter.lastSeq <= this.writtenSeq) return true;
+    return false;
+  }
+
+  private async syncGroup(): Promise<void> {
+    this.syncDue = false;
+    const syncedSeq = this.writtenSeq;
+    const startMs = this.monotonicMs();
+    const results = await Promise.allSettled(this.logs.filter((log) => log.needsSync).map((log) => log.sync()));
+    const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed !== undefined) {
+      this.failStop(failed.reason);
+      return;
+    }
+    this.stats.fsyncs++;
+    this.stats.fsyncMsTotal += this.monotonicMs() - startMs;
+    this.stats.seqsSynced += syncedSeq - this.durableSeq;
+    this.durableSeq = syncedSeq;
+    this.settle();
+  }
+
+  /** batch and async writes are fsynced within batchIntervalMs of being written. */
+  private scheduleSync(): void {
+    if (this.syncTimer !== undefined) return;
+    this.syncTimer = setTimeout(() => {
+      this.syncTimer = undefined;
+      this.syncDue = true;
+      this.kick();
+    }, this.batchIntervalMs);
+    this.syncTimer.unref?.();
+  }
+
+  private isReady(waiter: Waiter): boolean {
+    switch (waiter.durability) {
+      case 'async':
+        return true;
+      case 'batch':
+        return waiter.lastSeq <= this.writtenSeq;
+      case 'sync':
+        return waiter.lastSeq <= this.durableSeq;
+    }
+  }
+
+  private settle(): void {
+    while (this.waiters.length > 0 && this.isReady(this.waiters[0]!)) {
+      const waiter = this.waiters.shift()!;
+      this.visibleSeq = waiter.lastSeq;
+      waiter.resolve();
+    }
+  }
+
+  private failStop(cause: unknown): void {
+    if (this.state === 'failed') return;
+    this.state = 'failed';
+    this.failure = new NedbError('FSYNC_FAILED', { name: this.dbName, reason: reasonOf(cause) }, { cause });
+    for (const waiter of this.waiters.splice(0)) waiter.reject(this.failure);
+    if (this.syncTimer !== undefined) clearTimeout(this.syncTimer);
+  }
+
+  stop(): void {
+    if (this.syncTimer !== undefined) clearTimeout(this.syncTimer);
+    this.syncTimer = undefined;
+  }
+}

@@ -1,0 +1,264 @@
+// Every partition of a database, run inline on the calling thread (`writers: 0`). A commit is synchronous from
+// the precondition check to the append of its records, so nothing interleaves with it; only the wait for its
+// durability is asynchronous. That one synchronous step is what a writer thread will do on its side of a ring.
+import { NedbError } from '../errors.js';
+import { type Namespace, compareCodePoints, encodeKey, partitionOfKey } from '../keys.js';
+import { recordBytesMax } from '../limits.js';
+import type { FileSystem } from '../platform/file-system.js';
+import type { Logger } from '../platform/logger.js';
+import type { Clock } from '../platform/clock.js';
+import { type Durability, GroupCommitter } from '../log/group-committer.js';
+import { type LoggedOp, OpKind, encodeTxnRecord } from '../log/record.js';
+import type { PartitionLog } from '../log/partition-log.js';
+import { listSegments, segmentFileName } from '../log/segment.js';
+import { type Manifest, removeIfPresent, writeManifest } from '../manifest.js';
+import { SnapshotReader } from '../snapshot/snapshot-reader.js';
+import { writeSnapshot } from '../snapshot/snapshot-writer.js';
+import { snapshotFileName } from '../snapshot/format.js';
+import type { PartitionStore, ScannedVersion } from './partition-store.js';
+import type {
+  CheckpointOutcome,
+  CommitOutcome,
+  PartitionOp,
+  PartitionSet,
+  PreconditionFailure,
+  ScanRow,
+  VersionRead,
+  WriteStatus,
+} from './partition-set.js';
+
+export interface DatabasePaths {
+  dir: string;
+  wal: string;
+  snap: string;
+  archive: string;
+}
+
+export interface InlinePartitionSetOptions {
+  fs: FileSystem;
+  paths: DatabasePaths;
+  name: string;
+  manifest: Manifest;
+  stores: PartitionStore[];
+  logs: PartitionLog[];
+  lastSeq: number;
+  batchIntervalMs: number;
+  clock: Clock;
+  logger: Logger;
+}
+
+const scanPageRows = 512;
+
+export class InlinePartitionSet implements PartitionSet {
+  readonly partitions: number;
+  private readonly committer: GroupCommitter;
+  private manifest: Manifest;
+  private running: Promise<CheckpointOutcome> | undefined;
+  /** Ops committed since the last checkpoint, for automatic checkpoints. */
+  opsSinceCheckpoint = 0;
+
+  constructor(private readonly options: InlinePartitionSetOptions) {
+    this.partitions = options.manifest.partitions;
+    this.manifest = options.manifest;
+    this.committer = new GroupCommitter(options.name, options.logs, options.lastSeq, options.batchIntervalMs, () =>
+      options.clock.monotonicMs(),
+    );
+  }
+
+  get checkpointSeq(): number {
+    return this.manifest.checkpoint.seq;
+  }
+
+  get horizonSeq(): number {
+    return this.manifest.checkpoint.horizonSeq ?? -1;
+  }
+
+  private partitionOf(op: { kind: OpKind; ns: Namespace; coll: string; id: string }): number {
+    return op.kind === OpKind.mark ? 0 : partitionOfKey(encodeKey(op.ns, op.coll, op.id), this.partitions);
+  }
+
+  async commit(ops: PartitionOp[], durability: Durability): Promise<CommitOutcome> {
+    this.committer.checkWritable();
+    const { stores, logs } = this.options;
+    const owners = ops.map((op) => this.partitionOf(op));
+    const failures: PreconditionFailure[] = [];
+    ops.forEach((op, index) => {
+      if (op.ifSeq === undefined) return;
+      const head = stores[owners[index]!]!.head(op.ns, op.coll, op.id);
+      const ok = op.ifSeq === -1 ? !(head?.live ?? false) : head?.seq === op.ifSeq;
+      if (!ok) failures.push({ index, coll: op.coll, id: op.id, expected: op.ifSeq, actual: head?.seq ?? null });
+    });
+    if (failures.length > 0) throw new NedbError('PRECONDITION_FAILED', { failures, seq: this.committer.visibleSeq });
+
+    const firstSeq = this.committer.lastAssignedSeq + 1;
+    const lastSeq = firstSeq + ops.length - 1;
+    const byPartition = new Map<number, LoggedOp[]>();
+    ops.forEach((op, index) => {
+      const logged: LoggedOp = { seq: firstSeq + index, kind: op.kind, ns: op.ns, coll: op.coll, id: op.id, doc: op.doc, meta: op.meta };
+      const list = byPartition.get(owners[index]!);
+      if (list === undefined) byPartition.set(owners[index]!, [logged]);
+      else list.push(logged);
+    });
+    const span = byPartition.size > 1 ? { firstSeq, lastSeq, parts: byPartition.size } : null;
+    const records = new Map<number, Uint8Array>();
+    for (const [partition, logged] of byPartition) {
+      const record = encodeTxnRecord({ seq: logged[0]!.seq, ops: logged, span });
+      if (record.length > recordBytesMax) throw new NedbError('RECORD_TOO_LARGE', { bytes: record.length, max: recordBytesMax });
+      records.set(partition, record);
+    }
+    // From here on nothing can fail: the seqs are taken, the records queued and the state changed together.
+    this.committer.lastAssignedSeq = lastSeq;
+    for (const [partition, logged] of byPartition) {
+      logs[partition]!.append(records.get(partition)!);
+      for (const op of logged) stores[partition]!.apply(op);
+    }
+    this.opsSinceCheckpoint += ops.length;
+    await this.committer.wait(lastSeq, durability);
+    return { firstSeq, lastSeq };
+  }
+
+  async get(ns: Namespace, coll: string, id: string, asOf: number): Promise<VersionRead | undefined> {
+    const store = this.options.stores[partitionOfKey(encodeKey(ns, coll, id), this.partitions)]!;
+    return store.versionAt(ns, coll, id, Math.min(asOf, this.committer.visibleSeq));
+  }
+
+  async head(ns: Namespace, coll: string, id: string): Promise<{ seq: number; live: boolean } | undefined> {
+    return this.options.stores[partitionOfKey(encodeKey(ns, coll, id), this.partitions)]!.head(ns, coll, id);
+  }
+
+  /** Pages of rows in code point order of id: a k-way merge of the partitions' ordered scans. */
+  async *scan(ns: Namespace, coll: string, asOf: number): AsyncIterable<ScanRow[]> {
+    const seq = Math.min(asOf, this.committer.visibleSeq);
+    const sources = this.options.stores.map((store) => store.scan(ns, coll, seq));
+    const heads: (ScannedVersion | undefined)[] = sources.map((source) => source.next().value ?? undefined);
+    try {
+      for (;;) {
+        const page: ScanRow[] = [];
+        while (page.length < scanPageRows) {
+          let best = -1;
+          for (let i = 0; i < heads.length; i++) {
+            const row = heads[i];
+            if (row !== undefined && (best < 0 || compareCodePoints(row.id, heads[best]!.id) < 0)) best = i;
+          }
+          if (best < 0) break;
+          page.push(heads[best]!);
+          heads[best] = sources[best]!.next().value ?? undefined;
+        }
+        if (page.length === 0) return;
+        yield page;
+      }
+    } finally {
+      for (const source of sources) source.return(undefined);
+    }
+  }
+
+  async collections(ns: Namespace): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    for (const store of this.options.stores)
+      for (const info of store.collections())
+        if (info.ns === ns) counts.set(info.coll, (counts.get(info.coll) ?? 0) + store.liveCount(ns, info.coll));
+    return new Map([...counts].sort((a, b) => compareCodePoints(a[0], b[0])));
+  }
+
+  status(): WriteStatus {
+    const c = this.committer;
+    return { state: c.state, lastAssignedSeq: c.lastAssignedSeq, visibleSeq: c.visibleSeq, durableSeq: c.durableSeq, stats: c.stats };
+  }
+
+  flush(): Promise<void> {
+    return this.committer.flush();
+  }
+
+  checkWritable(): void {
+    this.committer.checkWritable();
+  }
+
+  checkpoint(): Promise<CheckpointOutcome> {
+    this.running ??= this.runCheckpoint().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  /**
+   * A snapshot per changed partition as of one seq S, while writes go on (FORMAT.md §7):
+   * 1. synchronously take S and seal every log, so segments before the new log start hold only seqs ≤ S;
+   * 2. capture the overlay versions ≤ S; wait until every seq ≤ S is durable;
+   * 3. write the snapshots (temp, fsync, rename, fsync dir), then the MANIFEST that names them;
+   * 4. install them as the partitions' bases; archive the covered segments; remove superseded snapshots.
+   * A crash before 3 ends leaves the old MANIFEST, which still describes a complete state.
+   */
+  private async runCheckpoint(): Promise<CheckpointOutcome> {
+    const { fs, paths, stores, logs, clock } = this.options;
+    const seq = this.committer.lastAssignedSeq;
+    if (seq === this.manifest.checkpoint.seq) return { seq, snapshotsWritten: 0, segmentsArchived: 0, longestStepMs: 0 };
+    let stepStartMs = clock.monotonicMs();
+    const logStart = logs.map((log) => log.seal());
+    let longestStepMs = clock.monotonicMs() - stepStartMs;
+    this.opsSinceCheckpoint = 0;
+    const overlays = [];
+    for (const store of stores) overlays.push(await store.overlayAsOf(seq));
+    await this.committer.flush();
+    this.committer.checkWritable();
+    const retention = this.manifest.settings.historyRetentionSeqs;
+    const horizonSeq = retention === null ? -1 : Math.max(this.horizonSeq, seq - retention);
+    const snapshots = [...this.manifest.checkpoint.snapshots];
+    const written: number[] = [];
+    for (let p = 0; p < stores.length; p++) {
+      if (overlays[p]!.length === 0 && horizonSeq < 0) continue;
+      const name = snapshotFileName(p, seq);
+      await removeIfPresent(fs, `${paths.snap}/${name}.tmp`);
+      await writeSnapshot(fs, paths.snap, name, { partition: p, seq, base: stores[p]!.base, overlay: overlays[p]!, retentionHorizonSeq: horizonSeq });
+      snapshots[p] = name;
+      written.push(p);
+    }
+    const previous = this.manifest;
+    const next: Manifest = { ...previous, checkpoint: { seq, snapshots, logStart, horizonSeq } };
+    await writeManifest(fs, paths.dir, next);
+    this.manifest = next;
+    for (const p of written) {
+      const reader = await SnapshotReader.open(fs, `${paths.snap}/${snapshots[p]}`);
+      stepStartMs = clock.monotonicMs();
+      stores[p]!.installBase(reader);
+      longestStepMs = Math.max(longestStepMs, clock.monotonicMs() - stepStartMs);
+    }
+    const segmentsArchived = await archiveSegments(fs, paths, logStart, retention !== null);
+    for (const p of written) {
+      const old = previous.checkpoint.snapshots[p];
+      if (old !== null && old !== undefined && old !== snapshots[p]) await removeIfPresent(fs, `${paths.snap}/${old}`);
+    }
+    if (written.length > 0) await fs.syncDir(paths.snap);
+    this.options.logger.info(`checkpoint of ${this.options.name} at seq ${seq}`, { snapshots: written.length, segmentsArchived });
+    return { seq, snapshotsWritten: written.length, segmentsArchived, longestStepMs };
+  }
+
+  async close(): Promise<void> {
+    await this.running?.catch(() => undefined);
+    await this.committer.flush();
+    this.committer.stop();
+    for (const log of this.options.logs) await log.close();
+    for (const store of this.options.stores) await store.close();
+  }
+}
+
+/**
+ * Moves segments below each partition's log start out of the start path, into the history archive (or deletes
+ * them when a retention setting says history is kept in snapshots only). Also finishes the move for a
+ * checkpoint that crashed before doing it.
+ */
+export async function archiveSegments(fs: FileSystem, paths: DatabasePaths, logStart: number[], drop: boolean): Promise<number> {
+  let moved = 0;
+  for (let p = 0; p < logStart.length; p++)
+    for (const segmentNo of await listSegments(fs, paths.wal, p)) {
+      if (segmentNo >= logStart[p]!) continue;
+      const name = segmentFileName(p, segmentNo);
+      if (drop) await fs.unlink(`${paths.wal}/${name}`);
+      else await fs.rename(`${paths.wal}/${name}`, `${paths.archive}/${name}`);
+      moved++;
+    }
+  if (moved > 0) {
+    if (!drop) await fs.syncDir(paths.archive);
+    await fs.syncDir(paths.wal);
+  }
+  return moved;
+}
