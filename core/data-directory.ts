@@ -1,6 +1,7 @@
 // A data directory: the lock, and the databases in it (a directory with a MANIFEST is a database). Creating
 // a database makes its directories durable before the MANIFEST that makes it exist; dropping one renames it
 // aside first, so a crash halfway never leaves something that looks like a database.
+import { dirname } from 'node:path';
 import { NedbError } from './errors.js';
 import { dbNamePattern, partitionsDefault, partitionsMax, batchFsyncIntervalMsDefault, checkpointEveryWritesDefault, checkpointIntervalSecondsDefault } from './limits.js';
 import { type FileSystem } from './platform/file-system.js';
@@ -54,6 +55,7 @@ export class DataDirectory {
     if (!(await fs.exists(path))) {
       if (readOnly) throw new NedbError('DB_NOT_FOUND', { name: path });
       await fs.mkdir(path);
+      await fs.syncDir(dirname(path)); // the new directory's own entry must survive a crash too
     }
     const lock = await DirectoryLock.acquire(fs, path, options.processes ?? systemProcessInfo, clock.nowMs(), logger, options.address);
     return new DataDirectory(path, fs, lock, {

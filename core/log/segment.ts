@@ -77,8 +77,8 @@ export function scanSegment(bytes: Uint8Array, partition: number, segmentNo: num
       offset = result.endOffset;
       continue;
     }
-    const claimedEnd = offset + new DataView(bytes.buffer, bytes.byteOffset).getUint32(offset, true);
-    const isLast = result.status === 'torn' || claimedEnd === bytes.length;
+    const isLast =
+      result.status === 'torn' || offset + new DataView(bytes.buffer, bytes.byteOffset).getUint32(offset, true) === bytes.length;
     if (isLast) scan.torn = { offset, reason: result.reason };
     else scan.damage = { offset, reason: result.reason };
     break;

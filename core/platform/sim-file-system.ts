@@ -41,12 +41,14 @@ export class SimFileSystem implements FileSystem {
   /** Pending datasyncs complete after this many macrotask turns, so a crash can land while one is in flight. */
   syncDelayTurns = 1;
   fault: SimFault | undefined;
-  /** Counts for tests: how many datasyncs completed. */
+  /** Counts for tests: how many datasyncs completed, and how many are running now. */
   datasyncsCompleted = 0;
+  syncsInFlight = 0;
 
   /** Drops every byte and entry not made durable; tears each file's last write at `tear(lastWriteBytes)`. */
   crash(tear: (bytes: number) => number): void {
     this.generation++;
+    this.syncsInFlight = 0;
     this.resetDir(this.root, tear);
   }
 
@@ -171,7 +173,12 @@ export class SimFileSystem implements FileSystem {
     const node = this.lookup(dir);
     if (node === undefined || node.kind !== 'dir') throw errnoError('ENOENT', 'syncDir', dir);
     const generation = this.generation;
-    await this.turns();
+    this.syncsInFlight++;
+    try {
+      await this.turns();
+    } finally {
+      if (generation === this.generation) this.syncsInFlight--;
+    }
     if (generation !== this.generation) throw errnoError('EIO', 'syncDir (crashed)', dir);
     node.durableEntries = new Map(node.entries);
   }
@@ -236,7 +243,12 @@ class SimFileHandle implements FileHandle {
     this.fs.checkFault('datasync', this.path);
     const snapshot = this.node.data.slice(0, this.node.size);
     const lastWrite = this.node.lastWrite;
-    await this.fs.turns();
+    this.fs.syncsInFlight++;
+    try {
+      await this.fs.turns();
+    } finally {
+      if (this.fs.currentGeneration === this.generation) this.fs.syncsInFlight--;
+    }
     this.fs.assertAlive(this.generation, this.path);
     this.node.durable = snapshot;
     if (this.node.lastWrite === lastWrite) this.node.lastWrite = undefined;
