@@ -19,6 +19,10 @@ import type { CheckpointOutcome, PartitionOp, PreconditionFailure, WriteStatus }
 import { SnapshotReader } from './snapshot/snapshot-reader.js';
 import { applyRepairs, recoverLogs } from './recovery.js';
 import { segmentFileName } from './log/segment.js';
+import { HashChain, genesisHeadHex } from './chain.js';
+import { readOps } from './log/log-reader.js';
+import type { CommittedWrite } from './partition/partition-set.js';
+import type { LoggedOp } from './log/record.js';
 
 export type { Durability, OpMeta, PreconditionFailure };
 
@@ -37,14 +41,22 @@ export interface PutOptions extends WriteOptions {
 
 export type DeleteOptions = PutOptions;
 
+/**
+ * `attached`: the op shares the seq of the op before it and is not a link of the hash chain: engine state
+ * derived from that op (idempotency keys, nonce high-water marks) that must change atomically with it.
+ */
 export type BatchOp =
-  | { op: 'put'; coll: string; id: string; doc: JsonDocument; ifSeq?: number; meta?: OpMeta; ns?: Namespace }
-  | { op: 'delete'; coll: string; id: string; ifSeq?: number; meta?: OpMeta; ns?: Namespace }
+  | { op: 'put'; coll: string; id: string; doc: JsonDocument; ifSeq?: number; meta?: OpMeta; ns?: Namespace; attached?: boolean }
+  | { op: 'delete'; coll: string; id: string; ifSeq?: number; meta?: OpMeta; ns?: Namespace; attached?: boolean }
   | { op: 'mark'; meta: OpMeta };
 
 export interface BatchResult {
   firstSeq: number;
   lastSeq: number;
+  /** The seq each op took, in op order. */
+  seqs: number[];
+  /** The hash chain head once the batch was visible. */
+  head: string;
 }
 
 export interface ReadOptions {
@@ -161,6 +173,10 @@ export class Database {
         await applyRepairs(fs, this.paths.wal, recovered.repairs, logger);
         await archiveSegments(fs, this.paths, manifest.checkpoint.logStart, manifest.settings.historyRetentionSeqs !== null);
       } else for (const repair of recovered.repairs) logger.warn(`log (read-only, not changed): ${repair.path}: ${repair.reason}`);
+      const chain = new HashChain(manifest.checkpoint.head ?? genesisHeadHex, manifest.checkpoint.seq);
+      const tailOps = recovered.partitions.flatMap((part) => part.records.flatMap((record) => record.ops.filter((op) => !op.attached)));
+      tailOps.sort((a, b) => a.seq - b.seq);
+      for (const op of tailOps) chain.fold(op);
       let applied = 0;
       for (const part of recovered.partitions)
         for (const record of part.records)
@@ -182,6 +198,7 @@ export class Database {
         stores,
         logs,
         lastSeq: recovered.lastSeq,
+        chain,
         batchIntervalMs: this.options.batchFsyncIntervalMs,
         clock: this.options.clock,
         logger,
@@ -282,6 +299,8 @@ export class Database {
     if (this.options.readOnly) throw new NedbError('READ_ONLY', { name: this.name });
     if (ops.length === 0) throw new NedbError('BATCH_EMPTY');
     if (ops.length > batchOpsMax) throw new NedbError('BATCH_TOO_LARGE', { max: batchOpsMax, count: ops.length });
+    if (ops[0]!.op !== 'mark' && ops[0]!.attached === true)
+      throw new NedbError('OPTION_INVALID', { name: 'attached', reason: 'the first op of a batch has no op to attach to' });
     const durability = this.durabilityOf(options);
     const encoded = ops.map(toPartitionOp);
     const outcome = await set.commit(encoded, durability);
@@ -300,6 +319,28 @@ export class Database {
   /** Last seq (put or delete) and liveness of a key at the newest applied seq: v1's last_seq. */
   async head(coll: string, id: string, ns: Namespace = Namespace.user): Promise<{ seq: number; live: boolean } | undefined> {
     return this.partitionSet().head(ns, coll, id);
+  }
+
+  /** The hash chain head as of the visible seq (64 zeros when empty). */
+  get chainHead(): string {
+    return this.partitionSet().chainHead;
+  }
+
+  /** Called in seq order with every write as it becomes visible (SSE, replication). Returns an unsubscribe. */
+  onCommit(listener: (write: CommittedWrite) => void): () => void {
+    return this.partitionSet().onCommit(listener);
+  }
+
+  /**
+   * The logged ops with seqs in [fromSeq, toSeq], in seq order, read from the log and the history archive
+   * (attached ops included; filter on `attached` for v1's op list). Flushes first so every visible op is on disk.
+   */
+  async readOps(fromSeq: number, toSeq: number): Promise<LoggedOp[]> {
+    const set = this.partitionSet();
+    await set.flush();
+    const upTo = Math.min(toSeq, set.status().visibleSeq);
+    if (upTo < fromSeq) return [];
+    return readOps(this.options.fs, this.paths, this.partitions, fromSeq, upTo);
   }
 
   /** A collection's documents in code point order of id, as of one seq, in pages. */
@@ -346,7 +387,7 @@ export class Database {
 }
 
 function toPartitionOp(op: BatchOp): PartitionOp {
-  if (op.op === 'mark') return { kind: OpKind.mark, ns: Namespace.system, coll: '', id: '', doc: null, ifSeq: undefined, meta: op.meta };
+  if (op.op === 'mark') return { kind: OpKind.mark, ns: Namespace.system, coll: '', id: '', doc: null, ifSeq: undefined, meta: op.meta, attached: false };
   checkCollName(op.coll);
   checkDocId(op.id);
   if (op.ifSeq !== undefined && (!Number.isSafeInteger(op.ifSeq) || op.ifSeq < -1))
@@ -364,5 +405,6 @@ function toPartitionOp(op: BatchOp): PartitionOp {
     doc,
     ifSeq: op.ifSeq,
     meta: op.meta ?? null,
+    attached: op.attached ?? false,
   };
 }

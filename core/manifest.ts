@@ -25,6 +25,8 @@ export interface Manifest {
     logStart: number[];
     /** Versions at or below this seq may have been dropped by history retention (-1: all kept). */
     horizonSeq?: number;
+    /** Hash chain head as of `seq` (hex; 64 zeros when empty). */
+    head?: string;
   };
   settings: DatabaseSettings;
   /** Index definitions; filled in by the index layer. */

@@ -18,8 +18,10 @@ import type { PartitionLog } from './partition-log.js';
 
 export type Durability = 'sync' | 'batch' | 'async';
 
-interface Waiter {
+interface Waiter<T> {
   lastSeq: number;
+  /** What becomes visible with this write (its ops), handed to onVisible in seq order. */
+  payload: T;
   durability: Durability;
   resolve: () => void;
   reject: (error: Error) => void;
@@ -36,7 +38,7 @@ export interface CommitterStats {
   seqsSynced: number;
 }
 
-export class GroupCommitter {
+export class GroupCommitter<T = unknown> {
   lastAssignedSeq: number;
   writtenSeq: number;
   durableSeq: number;
@@ -45,7 +47,7 @@ export class GroupCommitter {
   failure: NedbError | undefined;
   readonly stats: CommitterStats = { fsyncs: 0, groupWrites: 0, fsyncMsTotal: 0, seqsSynced: 0 };
 
-  private readonly waiters: Waiter[] = [];
+  private readonly waiters: Waiter<T>[] = [];
   private running = false;
   private syncDue = false;
   private syncTimer: ReturnType<typeof setTimeout> | undefined;
@@ -57,6 +59,7 @@ export class GroupCommitter {
     startSeq: number,
     private readonly batchIntervalMs: number,
     private readonly monotonicMs: () => number,
+    private readonly onVisible: (payload: T) => void = () => {},
   ) {
     this.lastAssignedSeq = startSeq;
     this.writtenSeq = startSeq;
@@ -71,8 +74,8 @@ export class GroupCommitter {
   }
 
   /** Called after the records of seqs up to `lastSeq` were appended; resolves when visibleSeq passes it. */
-  wait(lastSeq: number, durability: Durability): Promise<void> {
-    const promise = new Promise<void>((resolve, reject) => this.waiters.push({ lastSeq, durability, resolve, reject }));
+  wait(lastSeq: number, durability: Durability, payload: T): Promise<void> {
+    const promise = new Promise<void>((resolve, reject) => this.waiters.push({ lastSeq, payload, durability, resolve, reject }));
     this.settle();
     this.kick();
     return promise;
@@ -173,7 +176,7 @@ export class GroupCommitter {
     this.syncTimer.unref?.();
   }
 
-  private isReady(waiter: Waiter): boolean {
+  private isReady(waiter: Waiter<T>): boolean {
     switch (waiter.durability) {
       case 'async':
         return true;
@@ -188,6 +191,7 @@ export class GroupCommitter {
     while (this.waiters.length > 0 && this.isReady(this.waiters[0]!)) {
       const waiter = this.waiters.shift()!;
       this.visibleSeq = waiter.lastSeq;
+      this.onVisible(waiter.payload);
       waiter.resolve();
     }
   }

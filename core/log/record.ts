@@ -20,6 +20,9 @@ export const RecordFlags = {
   multiPartition: 1 << 1,
 } as const;
 
+/** Bits of an op's optional 8th array element. */
+export const OpFlags = { attached: 1 << 0 } as const;
+
 export const OpKind = { put: 0, delete: 1, mark: 2 } as const;
 export type OpKind = (typeof OpKind)[keyof typeof OpKind];
 
@@ -43,6 +46,12 @@ export interface OpMeta {
 
 export interface LoggedOp {
   seq: number;
+  /**
+   * An attached op shares the seq of the op before it in its batch: engine state derived from that op (an
+   * idempotency key, a nonce high-water mark) that must change atomically with it without taking a seq of its
+   * own, since NEDB v1 clients count seqs per op. Attached ops are not links of the hash chain.
+   */
+  attached: boolean;
   kind: OpKind;
   ns: Namespace;
   coll: string;
@@ -72,7 +81,9 @@ export function encodeTxnRecord(record: TxnRecord): Uint8Array {
   assert(record.ops.length > 0, 'a record holds at least one op');
   assert(record.ops[0]!.seq === record.seq, "a record's seq is its first op's seq");
   const payload = encoder.encode({
-    ops: record.ops.map((op) => [op.seq, op.kind, op.ns, op.coll, op.id, op.doc, op.meta]),
+    ops: record.ops.map((op) =>
+      op.attached ? [op.seq, op.kind, op.ns, op.coll, op.id, op.doc, op.meta, OpFlags.attached] : [op.seq, op.kind, op.ns, op.coll, op.id, op.doc, op.meta],
+    ),
     ...(record.span === null ? {} : { txn: [record.span.firstSeq, record.span.lastSeq, record.span.parts] }),
   });
   const flags = record.span === null ? 0 : RecordFlags.multiPartition;
@@ -142,7 +153,11 @@ function decodeTxnPayload(payload: Uint8Array, seq: number): TxnRecord | string 
     ops.push(op);
   }
   if (ops.length === 0 || ops[0]!.seq !== seq) return "the header's seq is not the first op's seq";
-  for (let i = 1; i < ops.length; i++) if (ops[i]!.seq <= ops[i - 1]!.seq) return 'op seqs do not grow within the record';
+  for (let i = 1; i < ops.length; i++) {
+    const op = ops[i]!;
+    const previous = ops[i - 1]!.seq;
+    if (op.attached ? op.seq < previous : op.seq <= previous) return 'op seqs do not grow within the record';
+  }
   let span: TxnSpan | null = null;
   if ('txn' in value && value.txn !== undefined) {
     const txn = value.txn;
@@ -154,13 +169,14 @@ function decodeTxnPayload(payload: Uint8Array, seq: number): TxnRecord | string 
 }
 
 function decodeOp(raw: unknown): LoggedOp | undefined {
-  if (!Array.isArray(raw) || raw.length !== 7) return undefined;
-  const [seq, kind, ns, coll, id, doc, meta] = raw as unknown[];
+  if (!Array.isArray(raw) || (raw.length !== 7 && raw.length !== 8)) return undefined;
+  const [seq, kind, ns, coll, id, doc, meta, flags = 0] = raw as unknown[];
+  if (typeof flags !== 'number') return undefined;
   if (!Number.isSafeInteger(seq) || (kind !== 0 && kind !== 1 && kind !== 2) || (ns !== 0 && ns !== 1)) return undefined;
   if (typeof coll !== 'string' || typeof id !== 'string') return undefined;
   if (doc !== null && !(doc instanceof Uint8Array)) return undefined;
   if (meta !== null && (typeof meta !== 'object' || Array.isArray(meta))) return undefined;
-  return { seq: seq as number, kind, ns, coll, id, doc, meta: meta as OpMeta | null };
+  return { seq: seq as number, attached: (flags & OpFlags.attached) !== 0, kind, ns, coll, id, doc, meta: meta as OpMeta | null };
 }
 
 function allZero(bytes: Uint8Array, start: number, end: number): boolean {

@@ -9,6 +9,7 @@ import type { Logger } from '../platform/logger.js';
 import type { Clock } from '../platform/clock.js';
 import { type Durability, GroupCommitter } from '../log/group-committer.js';
 import { type LoggedOp, OpKind, encodeTxnRecord } from '../log/record.js';
+import type { HashChain } from '../chain.js';
 import type { PartitionLog } from '../log/partition-log.js';
 import { listSegments, segmentFileName } from '../log/segment.js';
 import { type Manifest, removeIfPresent, writeManifest } from '../manifest.js';
@@ -18,6 +19,7 @@ import { snapshotFileName } from '../snapshot/format.js';
 import type { PartitionStore, ScannedVersion } from './partition-store.js';
 import type {
   CheckpointOutcome,
+  CommittedWrite,
   CommitOutcome,
   PartitionOp,
   PartitionSet,
@@ -42,6 +44,7 @@ export interface InlinePartitionSetOptions {
   stores: PartitionStore[];
   logs: PartitionLog[];
   lastSeq: number;
+  chain: HashChain;
   batchIntervalMs: number;
   clock: Clock;
   logger: Logger;
@@ -51,7 +54,9 @@ const scanPageRows = 512;
 
 export class InlinePartitionSet implements PartitionSet {
   readonly partitions: number;
-  private readonly committer: GroupCommitter;
+  private readonly committer: GroupCommitter<CommittedWrite>;
+  private readonly chain: HashChain;
+  private readonly listeners = new Set<(write: CommittedWrite) => void>();
   private manifest: Manifest;
   private running: Promise<CheckpointOutcome> | undefined;
   /** Ops committed since the last checkpoint, for automatic checkpoints. */
@@ -60,8 +65,14 @@ export class InlinePartitionSet implements PartitionSet {
   constructor(private readonly options: InlinePartitionSetOptions) {
     this.partitions = options.manifest.partitions;
     this.manifest = options.manifest;
-    this.committer = new GroupCommitter(options.name, options.logs, options.lastSeq, options.batchIntervalMs, () =>
-      options.clock.monotonicMs(),
+    this.chain = options.chain;
+    this.committer = new GroupCommitter<CommittedWrite>(
+      options.name,
+      options.logs,
+      options.lastSeq,
+      options.batchIntervalMs,
+      () => options.clock.monotonicMs(),
+      (write) => this.becameVisible(write),
     );
   }
 
@@ -75,6 +86,22 @@ export class InlinePartitionSet implements PartitionSet {
 
   private partitionOf(op: { kind: OpKind; ns: Namespace; coll: string; id: string }): number {
     return op.kind === OpKind.mark ? 0 : partitionOfKey(encodeKey(op.ns, op.coll, op.id), this.partitions);
+  }
+
+  /** Folds the chain in seq order and tells listeners (SSE, replication) what became visible. */
+  private becameVisible(write: CommittedWrite): void {
+    for (const op of write.ops) this.chain.fold(op);
+    write.head = this.chain.head;
+    for (const listener of this.listeners) listener(write);
+  }
+
+  onCommit(listener: (write: CommittedWrite) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get chainHead(): string {
+    return this.chain.head;
   }
 
   async commit(ops: PartitionOp[], durability: Durability): Promise<CommitOutcome> {
@@ -91,14 +118,18 @@ export class InlinePartitionSet implements PartitionSet {
     if (failures.length > 0) throw new NedbError('PRECONDITION_FAILED', { failures, seq: this.committer.visibleSeq });
 
     const firstSeq = this.committer.lastAssignedSeq + 1;
-    const lastSeq = firstSeq + ops.length - 1;
+    let seq = firstSeq - 1;
     const byPartition = new Map<number, LoggedOp[]>();
+    const allLogged: LoggedOp[] = [];
     ops.forEach((op, index) => {
-      const logged: LoggedOp = { seq: firstSeq + index, kind: op.kind, ns: op.ns, coll: op.coll, id: op.id, doc: op.doc, meta: op.meta };
+      if (!op.attached) seq++;
+      const logged: LoggedOp = { seq, attached: op.attached, kind: op.kind, ns: op.ns, coll: op.coll, id: op.id, doc: op.doc, meta: op.meta };
+      allLogged.push(logged);
       const list = byPartition.get(owners[index]!);
       if (list === undefined) byPartition.set(owners[index]!, [logged]);
       else list.push(logged);
     });
+    const lastSeq = seq;
     const span = byPartition.size > 1 ? { firstSeq, lastSeq, parts: byPartition.size } : null;
     const records = new Map<number, Uint8Array>();
     for (const [partition, logged] of byPartition) {
@@ -113,8 +144,9 @@ export class InlinePartitionSet implements PartitionSet {
       for (const op of logged) stores[partition]!.apply(op);
     }
     this.opsSinceCheckpoint += ops.length;
-    await this.committer.wait(lastSeq, durability);
-    return { firstSeq, lastSeq };
+    const write: CommittedWrite = { firstSeq, lastSeq, ops: allLogged, head: '' };
+    await this.committer.wait(lastSeq, durability, write);
+    return { firstSeq, lastSeq, seqs: allLogged.map((op) => op.seq), head: write.head };
   }
 
   async get(ns: Namespace, coll: string, id: string, asOf: number): Promise<VersionRead | undefined> {
@@ -196,6 +228,7 @@ export class InlinePartitionSet implements PartitionSet {
     const logStart = logs.map((log) => log.seal());
     let longestStepMs = clock.monotonicMs() - stepStartMs;
     this.opsSinceCheckpoint = 0;
+    const headAtSeq = this.chain.headAt(seq);
     const overlays = [];
     for (const store of stores) overlays.push(await store.overlayAsOf(seq));
     await this.committer.flush();
@@ -213,7 +246,8 @@ export class InlinePartitionSet implements PartitionSet {
       written.push(p);
     }
     const previous = this.manifest;
-    const next: Manifest = { ...previous, checkpoint: { seq, snapshots, logStart, horizonSeq } };
+    const head = await headAtSeq;
+    const next: Manifest = { ...previous, checkpoint: { seq, snapshots, logStart, horizonSeq, head } };
     await writeManifest(fs, paths.dir, next);
     this.manifest = next;
     for (const p of written) {

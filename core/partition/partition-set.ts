@@ -3,7 +3,7 @@
 // SharedArrayBuffer rings, so moving partitions between inline and threads changes the transport only.
 import type { Namespace } from '../keys.js';
 import type { Durability, CommitterState, CommitterStats } from '../log/group-committer.js';
-import type { OpKind, OpMeta } from '../log/record.js';
+import type { LoggedOp, OpKind, OpMeta } from '../log/record.js';
 
 /** One operation of a write, encoded and validated by the database. */
 export interface PartitionOp {
@@ -16,6 +16,8 @@ export interface PartitionOp {
   /** Compare-and-set: the key's last seq must equal this; -1: the key must not be live. */
   ifSeq: number | undefined;
   meta: OpMeta | null;
+  /** Shares the seq of the op before it (derived engine state; see LoggedOp.attached). */
+  attached: boolean;
 }
 
 export interface PreconditionFailure {
@@ -30,6 +32,18 @@ export interface PreconditionFailure {
 export interface CommitOutcome {
   firstSeq: number;
   lastSeq: number;
+  /** The seq each op took, in op order (attached ops share their parent's). */
+  seqs: number[];
+  /** Hash chain head once the write was visible. */
+  head: string;
+}
+
+/** Handed to commit listeners in seq order as writes become visible. */
+export interface CommittedWrite {
+  firstSeq: number;
+  lastSeq: number;
+  ops: readonly LoggedOp[];
+  head: string;
 }
 
 export interface VersionRead {

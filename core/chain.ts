@@ -1,0 +1,79 @@
+// The hash chain over a database's ops in seq order (tamper evidence; v1's `head`, verify, proof). nedb defines
+// its own op hash (UPSTREAM.md §7.2 allows it; FORMAT.md §10 specifies it):
+//   hash(op) = SHA-256( prevHash (32 bytes) ‖ u64 seq ‖ u8 kind ‖ u8 ns ‖ u32 len ‖ coll ‖ u32 len ‖ id
+//                       ‖ u32 len ‖ doc msgpack ‖ u32 len ‖ meta msgpack with sorted keys )
+// lengths little-endian, strings UTF-8, an absent doc or meta has length 0. The genesis prevHash is 32 zero
+// bytes and `head` is the hex of the last op's hash (64 zeros for an empty database), as in v1.
+// SHA-256 rather than v1's BLAKE2b-256: it is native in node:crypto (also in Bun and Deno) and runs on every
+// op before its acknowledgement; the proof fold of §7.3 stays BLAKE2b-256 as clients check it offline.
+// Attached ops (derived state sharing their parent's seq) are not links of the chain.
+import { createHash } from 'node:crypto';
+import { Encoder } from '@msgpack/msgpack';
+import type { LoggedOp } from './log/record.js';
+import { utf8Bytes } from './keys.js';
+
+export const genesisHeadHex = '0'.repeat(64);
+const metaEncoder = new Encoder({ sortKeys: true, ignoreUndefined: true });
+const scratch = new DataView(new ArrayBuffer(12));
+const scratchBytes = new Uint8Array(scratch.buffer);
+
+function updateLength(hash: ReturnType<typeof createHash>, bytes: Uint8Array | null): void {
+  scratch.setUint32(0, bytes?.length ?? 0, true);
+  hash.update(scratchBytes.subarray(0, 4));
+  if (bytes !== null && bytes.length > 0) hash.update(bytes);
+}
+
+export function opHash(previous: Uint8Array, op: LoggedOp): Uint8Array {
+  const hash = createHash('sha256');
+  hash.update(previous);
+  scratch.setBigUint64(0, BigInt(op.seq), true);
+  scratch.setUint8(8, op.kind);
+  scratch.setUint8(9, op.ns);
+  hash.update(scratchBytes.subarray(0, 10));
+  updateLength(hash, utf8Bytes(op.coll));
+  updateLength(hash, utf8Bytes(op.id));
+  updateLength(hash, op.doc);
+  updateLength(hash, op.meta === null ? null : metaEncoder.encode(op.meta));
+  return new Uint8Array(hash.digest());
+}
+
+export function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}
+
+export function fromHex(hex: string): Uint8Array {
+  return new Uint8Array(Buffer.from(hex, 'hex'));
+}
+
+/** The head as ops become visible, folded in seq order. */
+export class HashChain {
+  private headBytes: Uint8Array;
+  seq: number;
+  private readonly wanted = new Map<number, (head: string) => void>();
+
+  constructor(headHex: string, seq: number) {
+    this.headBytes = fromHex(headHex);
+    this.seq = seq;
+  }
+
+  get head(): string {
+    return toHex(this.headBytes);
+  }
+
+  fold(op: LoggedOp): void {
+    if (op.attached) return;
+    this.headBytes = opHash(this.headBytes, op);
+    this.seq = op.seq;
+    const waiter = this.wanted.get(op.seq);
+    if (waiter !== undefined) {
+      this.wanted.delete(op.seq);
+      waiter(this.head);
+    }
+  }
+
+  /** Resolves with the head as of `seq` once the fold reaches it (at once when it already stands there). */
+  headAt(seq: number): Promise<string> {
+    if (seq === this.seq) return Promise.resolve(this.head);
+    return new Promise((resolve) => this.wanted.set(seq, resolve));
+  }
+}
