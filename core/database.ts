@@ -321,6 +321,21 @@ export class Database {
     return this.partitionSet().head(ns, coll, id);
   }
 
+  /** Index definitions kept in the MANIFEST (the index layer gives them meaning). */
+  get indexDefinitions(): readonly unknown[] {
+    return this.partitionSet().indexes;
+  }
+
+  async setIndexDefinitions(definitions: unknown[]): Promise<void> {
+    if (this.options.readOnly) throw new NedbError('READ_ONLY', { name: this.name });
+    await this.partitionSet().updateManifest((current) => ({ ...current, indexes: definitions }));
+  }
+
+  /** Whether any partition has a snapshot (v1's `has_snapshot`). */
+  get hasSnapshot(): boolean {
+    return this.partitionSet().checkpointSeq >= 0;
+  }
+
   /** The hash chain head as of the visible seq (64 zeros when empty). */
   get chainHead(): string {
     return this.partitionSet().chainHead;

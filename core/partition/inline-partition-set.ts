@@ -59,13 +59,17 @@ export class InlinePartitionSet implements PartitionSet {
   private readonly listeners = new Set<(write: CommittedWrite) => void>();
   private manifest: Manifest;
   private running: Promise<CheckpointOutcome> | undefined;
+  private manifestWrites: Promise<void> = Promise.resolve();
   /** Ops committed since the last checkpoint, for automatic checkpoints. */
   opsSinceCheckpoint = 0;
+  private logBytesSinceCheckpoint = 0;
+  private lastCheckpointMs: number;
 
   constructor(private readonly options: InlinePartitionSetOptions) {
     this.partitions = options.manifest.partitions;
     this.manifest = options.manifest;
     this.chain = options.chain;
+    this.lastCheckpointMs = options.clock.nowMs();
     this.committer = new GroupCommitter<CommittedWrite>(
       options.name,
       options.logs,
@@ -141,6 +145,7 @@ export class InlinePartitionSet implements PartitionSet {
     this.committer.lastAssignedSeq = lastSeq;
     for (const [partition, logged] of byPartition) {
       logs[partition]!.append(records.get(partition)!);
+      this.logBytesSinceCheckpoint += records.get(partition)!.length;
       for (const op of logged) stores[partition]!.apply(op);
     }
     this.opsSinceCheckpoint += ops.length;
@@ -194,7 +199,12 @@ export class InlinePartitionSet implements PartitionSet {
 
   status(): WriteStatus {
     const c = this.committer;
-    return { state: c.state, lastAssignedSeq: c.lastAssignedSeq, visibleSeq: c.visibleSeq, durableSeq: c.durableSeq, stats: c.stats };
+    return {
+      state: c.state,
+      logBytesSinceCheckpoint: this.logBytesSinceCheckpoint,
+      lastCheckpointMs: this.lastCheckpointMs,
+      checkpointSeq: this.manifest.checkpoint.seq,
+      lastAssignedSeq: c.lastAssignedSeq, visibleSeq: c.visibleSeq, durableSeq: c.durableSeq, stats: c.stats };
   }
 
   flush(): Promise<void> {
@@ -228,6 +238,7 @@ export class InlinePartitionSet implements PartitionSet {
     const logStart = logs.map((log) => log.seal());
     let longestStepMs = clock.monotonicMs() - stepStartMs;
     this.opsSinceCheckpoint = 0;
+    this.logBytesSinceCheckpoint = 0;
     const headAtSeq = this.chain.headAt(seq);
     const overlays = [];
     for (const store of stores) overlays.push(await store.overlayAsOf(seq));
@@ -262,12 +273,29 @@ export class InlinePartitionSet implements PartitionSet {
       if (old !== null && old !== undefined && old !== snapshots[p]) await removeIfPresent(fs, `${paths.snap}/${old}`);
     }
     if (written.length > 0) await fs.syncDir(paths.snap);
+    this.lastCheckpointMs = clock.nowMs();
     this.options.logger.info(`checkpoint of ${this.options.name} at seq ${seq}`, { snapshots: written.length, segmentsArchived });
     return { seq, snapshotsWritten: written.length, segmentsArchived, longestStepMs };
   }
 
+  get indexes(): unknown[] {
+    return this.manifest.indexes;
+  }
+
+  /** Replaces the MANIFEST with `change(current)`; writes are serialized so none is lost. */
+  updateManifest(change: (current: Manifest) => Manifest): Promise<void> {
+    const write = this.manifestWrites.then(async () => {
+      const next = change(this.manifest);
+      await writeManifest(this.options.fs, this.options.paths.dir, next);
+      this.manifest = next;
+    });
+    this.manifestWrites = write.catch(() => undefined);
+    return write;
+  }
+
   async close(): Promise<void> {
     await this.running?.catch(() => undefined);
+    await this.manifestWrites;
     await this.committer.flush();
     this.committer.stop();
     for (const log of this.options.logs) await log.close();

@@ -67,6 +67,11 @@ export interface CheckpointOutcome {
 
 export interface WriteStatus {
   state: CommitterState;
+  /** Log bytes appended since the last checkpoint began. */
+  logBytesSinceCheckpoint: number;
+  /** Wall-clock ms of the last completed checkpoint, or of the open when there was none since. */
+  lastCheckpointMs: number;
+  checkpointSeq: number;
   lastAssignedSeq: number;
   visibleSeq: number;
   durableSeq: number;
