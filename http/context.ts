@@ -1,7 +1,14 @@
 // What every HTTP handler gets: the data directory and its databases (loading or ready), settings, and the
 // clock. Built once by the composition root (cli/commands/serve.ts) and shared by the routes.
 import type { Clock, DataDirectory, Database, V1Database } from '../core/index.js';
-import type { HttpMetrics } from './observability/metrics.js';
+
+/** Prometheus metrics of the server (http/observability/metrics.ts implements it with prom-client). */
+export interface HttpMetrics {
+  /** One finished request: its route pattern (not the raw path: bounded label values), status and duration. */
+  observeRequest(route: string, status: number, seconds: number): void;
+  /** The text exposition format, refreshed from every database's status. */
+  render(): Promise<{ contentType: string; body: string }>;
+}
 
 export interface ServerSettings {
   /** Bearer token; undefined or empty: auth off. Compared in constant time. */
