@@ -31,9 +31,12 @@ export const errorCodes = {
   DB_LOADING: { kind: 'not_ready', message: 'database {name} is still loading ({percent}%); retry shortly' },
   COLL_NAME_INVALID: {
     kind: 'invalid_input',
-    message: 'collection name must be a non-empty string of at most {max} UTF-8 bytes',
+    message: 'collection name must be a non-empty, well-formed Unicode string of at most {max} UTF-8 bytes',
   },
-  DOC_ID_INVALID: { kind: 'invalid_input', message: 'document id must be a non-empty string of at most {max} UTF-8 bytes' },
+  DOC_ID_INVALID: {
+    kind: 'invalid_input',
+    message: 'document id must be a non-empty, well-formed Unicode string of at most {max} UTF-8 bytes',
+  },
   DOC_INVALID: { kind: 'invalid_input', message: 'document must be a JSON object: {reason}' },
   DOC_TOO_LARGE: { kind: 'too_large', message: 'document {coll}/{id} is {bytes} bytes; the limit is {max}' },
   BATCH_EMPTY: { kind: 'invalid_input', message: 'a batch needs at least one operation' },
@@ -66,7 +69,7 @@ export const errorCodes = {
   },
   SNAPSHOT_CORRUPT: {
     kind: 'corrupt',
-    message: 'snapshot {file} is damaged at byte {offset}: {reason}; run `nedb repair` to rebuild from the log',
+    message: 'snapshot {file} is damaged at byte {offset}: {reason}; restore this database from a backup',
   },
   MANIFEST_CORRUPT: { kind: 'corrupt', message: 'MANIFEST {file} is damaged: {reason}' },
   FORMAT_UNSUPPORTED: {
@@ -93,12 +96,14 @@ export const errorCodes = {
   NQL_REQUIRED: { kind: 'invalid_input', message: 'nql is required' },
   NQL_ERROR: { kind: 'invalid_input', message: 'NQL error: {message}' },
   QUERY_TIMEOUT: { kind: 'busy', message: 'query ran past its {ms} ms limit; narrow it (WHERE, LIMIT) or raise --query-timeout-ms' },
-  LOG_LIMIT_INVALID: { kind: 'invalid_input', message: "invalid literal for int() with base 10: '{value}'" },
+  // v1 answers a non-integer ?limit= with 500 (not marked Recommend in UPSTREAM.md, so kept).
+  LOG_LIMIT_INVALID: { kind: 'internal', message: "invalid literal for int() with base 10: '{value}'" },
   HASH_REQUIRED: { kind: 'invalid_input', message: 'hash (64-char hex) is required' },
   HASH_NOT_HEX: { kind: 'invalid_input', message: 'hash must be 64-char hexadecimal' },
   PROOF_NOT_FOUND: { kind: 'not_found', message: 'no op with hash={prefix}…' },
   UNAUTHORIZED: { kind: 'unauthorized', message: 'missing or invalid bearer token' },
   ROUTE_NOT_FOUND: { kind: 'not_found', message: 'no such route' },
+  DOC_NOT_FOUND: { kind: 'not_found', message: 'document not found: {coll}/{id}' },
   FEATURE_NOT_IMPLEMENTED: { kind: 'not_implemented', message: '{feature} is not implemented in nedb yet; {hint}' },
 } as const satisfies Record<string, ErrorSpec>;
 

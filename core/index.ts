@@ -34,4 +34,6 @@ export type { Clock } from './platform/clock.js';
 export { systemClock } from './platform/clock.js';
 export type { CommittedWrite } from './partition/partition-set.js';
 export type { LoggedOp } from './log/record.js';
+export { OpKind as OpKindValues } from './log/record.js';
 export { edgeColl, parseEdgeColl } from './v1/system-collections.js';
+export { assert, assertNever, AssertionError } from './assert.js';

@@ -22,13 +22,21 @@ export function utf8Text(bytes: Uint8Array): string {
   return decoder.decode(bytes);
 }
 
+/**
+ * Names and ids must be well-formed UTF-16: a lone surrogate encodes to U+FFFD in UTF-8, so two different ids
+ * would share one key.
+ */
+function wellFormed(text: string): boolean {
+  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text);
+}
+
 export function checkCollName(coll: unknown): asserts coll is string {
-  if (typeof coll !== 'string' || coll.length === 0 || utf8Length(coll) > collNameBytesMax)
+  if (typeof coll !== 'string' || coll.length === 0 || utf8Length(coll) > collNameBytesMax || !wellFormed(coll))
     throw new NedbError('COLL_NAME_INVALID', { max: collNameBytesMax, coll: String(coll) });
 }
 
 export function checkDocId(id: unknown): asserts id is string {
-  if (typeof id !== 'string' || id.length === 0 || utf8Length(id) > docIdBytesMax)
+  if (typeof id !== 'string' || id.length === 0 || utf8Length(id) > docIdBytesMax || !wellFormed(id))
     throw new NedbError('DOC_ID_INVALID', { max: docIdBytesMax, id: String(id) });
 }
 

@@ -54,7 +54,17 @@ export async function recoverLogs(
     const all = await listSegments(fs, walDir, p);
     unarchived.push(all.filter((n) => n < start));
     const segments: ScannedSegment[] = [];
-    for (const segmentNo of all.filter((n) => n >= start)) {
+    const replayed = all.filter((n) => n >= start);
+    replayed.forEach((segmentNo, i) => {
+      const expected = i === 0 ? start : replayed[i - 1]! + 1;
+      if (segmentNo !== expected)
+        throw new NedbError('LOG_CORRUPT', {
+          file: `${walDir}/${segmentFileName(p, expected)}`,
+          offset: 0,
+          reason: 'this log segment is missing (segments are numbered without gaps)',
+        });
+    });
+    for (const segmentNo of replayed) {
       const path = `${walDir}/${segmentFileName(p, segmentNo)}`;
       const bytes = await readWhole(fs, path);
       bytesRead += bytes.length;

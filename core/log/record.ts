@@ -109,7 +109,9 @@ export type RecordScan =
   /** The bytes at offset cannot be a whole record: it runs past the end, or the rest is zeros. */
   | { status: 'torn'; reason: string }
   /** A complete-looking record that fails its checks. */
-  | { status: 'bad'; reason: string };
+  | { status: 'bad'; reason: string }
+  /** An intact record (its CRC holds) that this version cannot read: never a torn tail. */
+  | { status: 'unsupported'; reason: string };
 
 /** Decodes the record at `offset` of `bytes[0, end)`. Never throws on damaged input. */
 export function readRecordAt(bytes: Uint8Array, offset: number, end: number): RecordScan {
@@ -130,8 +132,8 @@ export function readRecordAt(bytes: Uint8Array, offset: number, end: number): Re
   const seq = Number(view.getBigUint64(offset + 8, true));
   const kind = view.getUint8(offset + 16);
   const flags = view.getUint8(offset + 17);
-  if (kind !== RecordKind.txn) return { status: 'bad', reason: `unknown record kind ${kind}` };
-  if ((flags & RecordFlags.encrypted) !== 0) return { status: 'bad', reason: 'encrypted record, but no key is configured' };
+  if (kind !== RecordKind.txn) return { status: 'unsupported', reason: `unknown record kind ${kind} (written by a newer nedb?)` };
+  if ((flags & RecordFlags.encrypted) !== 0) return { status: 'unsupported', reason: 'encrypted record, but no key is configured' };
   const decoded = decodeTxnPayload(bytes.subarray(offset + recordHeaderBytes, offset + length), seq);
   if (typeof decoded === 'string') return { status: 'bad', reason: decoded };
   return { status: 'ok', record: decoded, endOffset: offset + length };

@@ -78,7 +78,8 @@ export function scanSegment(bytes: Uint8Array, partition: number, segmentNo: num
       continue;
     }
     const isLast =
-      result.status === 'torn' || offset + new DataView(bytes.buffer, bytes.byteOffset).getUint32(offset, true) === bytes.length;
+      result.status === 'torn' ||
+      (result.status === 'bad' && offset + new DataView(bytes.buffer, bytes.byteOffset).getUint32(offset, true) === bytes.length);
     if (isLast) scan.torn = { offset, reason: result.reason };
     else scan.damage = { offset, reason: result.reason };
     break;

@@ -5,7 +5,7 @@
 import { NedbError } from '../errors.js';
 import { crc32c } from '../crc32c.js';
 import { compareBytes, type Namespace, encodeCollPrefix, utf8Text } from '../keys.js';
-import type { FileHandle, FileSystem } from '../platform/file-system.js';
+import { type FileHandle, type FileSystem, errorCode } from '../platform/file-system.js';
 import { Decoder } from '@msgpack/msgpack';
 import {
   type CollectionRun,
@@ -73,7 +73,13 @@ export class SnapshotReader {
   }
 
   static async open(fs: FileSystem, path: string): Promise<SnapshotReader> {
-    const file = await fs.open(path, 'read');
+    let file: FileHandle;
+    try {
+      file = await fs.open(path, 'read');
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') throw new NedbError('SNAPSHOT_CORRUPT', { file: path, offset: 0, reason: 'the file named by the MANIFEST is missing' });
+      throw error;
+    }
     try {
       return await SnapshotReader.load(file);
     } catch (error) {

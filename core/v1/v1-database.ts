@@ -6,6 +6,7 @@
 // without taking a seq of its own, because v1 clients count one seq per op.
 import { NedbError, isNedbError } from '../errors.js';
 import { Namespace, compareCodePoints } from '../keys.js';
+import { batchOpsMax } from '../limits.js';
 import type { Clock } from '../platform/clock.js';
 import type { BatchOp, Database, Durability, JsonDocument, OpMeta, PreconditionFailure } from '../database.js';
 import { edgeColl, idemColl, noncesColl, parseEdgeColl, ttlColl, ttlId } from './system-collections.js';
@@ -331,6 +332,21 @@ export class V1Database {
     }
     if (ops.length > 0) await this.db.batch(ops);
     return { swept: ops.length / 2, seq: this.db.seq };
+  }
+
+  /** Deletes every live document of a collection: one delete op each, committed in bounded batches. */
+  async dropCollection(coll: string): Promise<number> {
+    const ids: string[] = [];
+    for await (const page of this.db.scan(coll)) for (const row of page) ids.push(row.id);
+    for (let start = 0; start < ids.length; start += batchOpsMax / 2) {
+      const ops: BatchOp[] = [];
+      for (const id of ids.slice(start, start + batchOpsMax / 2)) {
+        const nonce = this.takeNonce('local', undefined);
+        ops.push({ op: 'delete', coll, id, meta: this.meta('delete', 'local', nonce, {}) }, this.nonceOp('local', nonce));
+      }
+      await this.db.batch(ops);
+    }
+    return ids.length;
   }
 
   async summary(): Promise<V1Summary> {
