@@ -1,0 +1,70 @@
+// NQL's errors: one registry of stable codes, each holding NEDB v1's exact wire text (UPSTREAM.md §4.7).
+// Parser and lexer texts carry v1's `NQL: ` prefix; execution errors do not (v1 raised them from Python).
+// The HTTP layer adds its own `NQL error: ` prefix and puts `code`, `line` and `col` beside the message.
+
+export const nqlErrorCodes = {
+  NQL_TOKENIZE: 'NQL: cannot tokenize near: {near}',
+  NQL_EXPECTED_TOKEN: 'NQL: expected {expected}, got {got}',
+  NQL_EXPECTED_COLLECTION: 'NQL: expected collection after FROM',
+  NQL_AS_OF_SEQ: 'NQL: AS OF expects an integer seq',
+  NQL_VALID_DATE: 'NQL: VALID AS OF expects a quoted date string',
+  NQL_WHERE_FIELD: 'NQL: expected field in WHERE',
+  NQL_WHERE_OPERATOR: 'NQL: expected operator in WHERE',
+  NQL_EXPECTED_VALUE: 'NQL: expected value, got {got}',
+  NQL_SEARCH_STRING: 'NQL: SEARCH expects a quoted string',
+  NQL_ORDER_FIELD: 'NQL: expected field after ORDER BY',
+  NQL_TRAVERSE_RELATION: 'NQL: expected relation after TRAVERSE',
+  NQL_TRACE_FIELD: 'NQL: expected field name after TRACE',
+  NQL_LIMIT_INTEGER: 'NQL: LIMIT expects an integer',
+  NQL_GROUP_FIELD: 'NQL: expected field after GROUP BY',
+  NQL_AGGREGATE_FIELD: 'NQL: {aggregate} expects a field name',
+  NQL_TRAILING_TOKENS: 'NQL: unexpected trailing tokens: {tokens}',
+  NQL_UNHASHABLE: "unhashable type: '{type}'",
+} as const satisfies Record<string, string>;
+
+export type NqlErrorCode = keyof typeof nqlErrorCodes;
+
+/** Where a problem is: 0-based UTF-16 offsets into the query text, 1-based line and column. */
+export interface TextSpan {
+  readonly offset: number;
+  readonly end: number;
+  readonly line: number;
+  readonly col: number;
+}
+
+export interface Diagnostic extends TextSpan {
+  readonly code: NqlErrorCode;
+  /** The full v1 text, e.g. `NQL: expected 'FROM', got 'SELECT'`. */
+  readonly message: string;
+}
+
+export function formatNqlMessage(code: NqlErrorCode, details: Readonly<Record<string, string>> = {}): string {
+  return nqlErrorCodes[code].replace(/\{(\w+)\}/g, (whole, name: string) => details[name] ?? whole);
+}
+
+export function diagnostic(code: NqlErrorCode, span: TextSpan, details?: Readonly<Record<string, string>>): Diagnostic {
+  return { code, message: formatNqlMessage(code, details), offset: span.offset, end: span.end, line: span.line, col: span.col };
+}
+
+/** What runQuery throws for bad query text or a v1 execution error. `line`/`col` are 0 when not positional. */
+export class NqlError extends Error {
+  readonly code: NqlErrorCode;
+  readonly line: number;
+  readonly col: number;
+
+  constructor(code: NqlErrorCode, message: string, line = 0, col = 0) {
+    super(message);
+    this.name = 'NqlError';
+    this.code = code;
+    this.line = line;
+    this.col = col;
+  }
+
+  static fromDiagnostic(found: Diagnostic): NqlError {
+    return new NqlError(found.code, found.message, found.line, found.col);
+  }
+}
+
+export function isNqlError(value: unknown): value is NqlError {
+  return value instanceof NqlError;
+}

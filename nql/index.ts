@@ -1,0 +1,7 @@
+// NQL's public surface: HTTP and RESP call runQuery; tests and tools may parse, plan and explain.
+export { runQuery, executePlan, type QueryResult } from './executor.js';
+export { parse, type ParseResult } from './parser.js';
+export { planQuery, explainPlan, type Plan } from './plan.js';
+export { NqlError, isNqlError, nqlErrorCodes, type Diagnostic, type NqlErrorCode } from './errors.js';
+export type { QueryNode } from './ast.js';
+export type { QuerySource, SourceOp, SourceRow } from './source.js';
