@@ -1,0 +1,310 @@
+// The NEDB v1 routes under /v1/databases (UPSTREAM.md §3). Routing works on the raw path segments as v1 does:
+// segments are not percent-decoded (`a%20b` is the literal id), empty segments are dropped, the database is
+// looked up before the action (so an unknown action on a missing database is a 404 for the database), and an
+// unmatched route or method is 404 `no such route`, never 405.
+import { NedbError, checkDbName, pythonStr, type Database, type JsonDocument, type V1BatchOp, type V1Database } from '../core/index.js';
+import { runQuery } from '../nql/index.js';
+import type { ServerContext } from './context.js';
+import { parseBody } from './body.js';
+import { DatabaseQuerySource } from './query-source.js';
+import {
+  batchBody,
+  causedByOf,
+  createBody,
+  indexBody,
+  linkBody,
+  neighborsBody,
+  proofBody,
+  putBody,
+  pythonInt,
+  queryBody,
+  requiredField,
+} from './schemas.js';
+import { writeEventsResponse } from './observability/events.js';
+
+export interface RouteReply {
+  status: number;
+  body?: unknown;
+  /** A streaming reply (SSE) instead of JSON. */
+  response?: Response;
+  retryAfterSeconds?: number;
+}
+
+export interface V1Request {
+  method: string;
+  segments: string[];
+  query: URLSearchParams;
+  body: Record<string, unknown>;
+  raw: Request;
+}
+
+/** The route pattern for metrics labels (bounded: never the raw path). */
+export function routeLabel(segments: string[], method: string): string {
+  if (segments[0] !== 'v1' || segments[1] !== 'databases') return `${method} /${segments.join('/')}`;
+  const action = segments[3];
+  if (segments.length === 2) return `${method} /v1/databases`;
+  if (segments.length === 3) return `${method} /v1/databases/{db}`;
+  if (action === 'rows') return `${method} /v1/databases/{db}/rows/{coll}/{id}`;
+  return `${method} /v1/databases/{db}/${action ?? ''}`;
+}
+
+const notFoundRoute = (): never => {
+  throw new NedbError('ROUTE_NOT_FOUND');
+};
+
+export async function handleV1(request: V1Request, ctx: ServerContext): Promise<RouteReply> {
+  const { method, segments } = request;
+  if (segments[1] !== 'databases') return notFoundRoute();
+  if (segments.length === 2) {
+    if (method === 'GET') return listDatabases(ctx);
+    if (method === 'POST') return createDatabase(request.body, ctx);
+    return notFoundRoute();
+  }
+  const name = segments[2]!;
+  checkDbName(name);
+  const database = ctx.databases().get(name);
+  if (database === undefined) {
+    const reason = ctx.failures().get(name);
+    if (reason !== undefined) throw new NedbError('INTERNAL', { reason: `database ${name} failed to open: ${reason}` });
+    throw new NedbError('DB_NOT_FOUND', { name });
+  }
+  if (segments.length === 3) {
+    if (method === 'GET') return { status: 200, body: await detail(await ctx.v1(name)) };
+    if (method === 'DELETE') return dropDatabase(name, ctx);
+    return notFoundRoute();
+  }
+  return handleAction(request, database, ctx);
+}
+
+async function handleAction(request: V1Request, database: Database, ctx: ServerContext): Promise<RouteReply> {
+  const { method, segments, body } = request;
+  const action = segments[3]!;
+  const key = `${method} ${action}`;
+  if (key === 'POST query') return query(body, database, ctx);
+  if (key === 'GET events' && segments.length === 4) return { status: 200, response: writeEventsResponse(ctx, database, request.raw) };
+  if (key === 'POST mongo')
+    throw new NedbError('FEATURE_NOT_IMPLEMENTED', { feature: 'the MongoDB adapter (/mongo)', hint: 'use /put, /batch and /query' });
+  if (action === 'files' && (method === 'POST' || method === 'GET'))
+    throw new NedbError('FEATURE_NOT_IMPLEMENTED', { feature: 'versioned files (/files)', hint: 'store file bytes in documents for now' });
+  if (action === 'rows') return rows(request, ctx);
+  if (action === 'collections') return collections(request, ctx);
+  const v1 = await ctx.v1(database.name);
+  switch (key) {
+    case 'POST put':
+      return { status: 200, body: { ok: true, ...(await put(v1, body)) } };
+    case 'POST batch':
+      return batch(v1, body);
+    case 'POST index':
+      return index(v1, body);
+    case 'POST link':
+      return link(v1, body);
+    case 'POST neighbors':
+      return neighbors(v1, body);
+    case 'GET verify':
+      return { status: 200, body: await v1.log.verify() };
+    case 'GET log':
+      return { status: 200, body: await v1.log.log(logLimit(request.query.get('limit'))) };
+    case 'POST checkpoint':
+      return { status: 200, body: { ok: true, ...(await v1.checkpoint()) } };
+    case 'POST sweep':
+      return { status: 200, body: { ok: true, ...(await v1.sweep()) } };
+    case 'POST proof': {
+      const { hash } = parseBody(proofBody, body);
+      if (typeof hash !== 'string') throw new NedbError('HASH_REQUIRED');
+      return { status: 200, body: await v1.log.proof(hash) };
+    }
+    default:
+      return notFoundRoute();
+  }
+}
+
+async function listDatabases(ctx: ServerContext): Promise<RouteReply> {
+  const summaries = [];
+  for (const name of ctx.databases().keys()) summaries.push(await (await ctx.v1(name)).summary());
+  return { status: 200, body: { databases: summaries } };
+}
+
+async function detail(v1: V1Database) {
+  return {
+    ...(await v1.summary()),
+    indexes: v1.indexes(),
+    relations: await v1.relations(),
+    integrity: { ok: (await v1.log.verify()).ok },
+    encrypted: false,
+    has_snapshot: v1.db.hasSnapshot,
+  };
+}
+
+async function createDatabase(rawBody: Record<string, unknown>, ctx: ServerContext): Promise<RouteReply> {
+  const body = parseBody(createBody, rawBody);
+  const name = body.name === undefined || body.name === null ? '' : pythonStr(body.name).trim();
+  if (name === '') throw new NedbError('NAME_REQUIRED');
+  checkDbName(name);
+  const init = body.init;
+  const indexes = (init?.indexes ?? []).map((entry) => [pythonStr(entry[0]), pythonStr(entry[1]), entry[2] === undefined ? 'eq' : pythonStr(entry[2])] as const);
+  for (const [, , kind] of indexes) if (!['eq', 'ordered', 'search', 'sorted'].includes(kind)) throw new NedbError('INDEX_KIND_UNKNOWN', { kind });
+  const database = await ctx.data.create(name, {
+    ...(body.partitions === undefined ? {} : { partitions: body.partitions }),
+    ...(body.durability === undefined ? {} : { durability: body.durability }),
+  });
+  ctx.adopt(database);
+  const v1 = await ctx.v1(name);
+  for (const [coll, field, kind] of indexes) await v1.addIndex(coll, field, kind);
+  for (const [coll, docs] of Object.entries(init?.seed ?? {}))
+    for (const [i, doc] of docs.entries()) {
+      const id = pythonStr(doc._id || doc.id || `${coll}-${i + 1}`);
+      await v1.put({ coll, id, doc });
+    }
+  for (const [frm, rel, to] of init?.links ?? []) await v1.link(pythonStr(frm), pythonStr(rel), pythonStr(to));
+  return { status: 201, body: { database: await v1.summary() } };
+}
+
+async function dropDatabase(name: string, ctx: ServerContext): Promise<RouteReply> {
+  ctx.forget(name);
+  return { status: 200, body: { dropped: await ctx.data.drop(name) } };
+}
+
+async function query(rawBody: Record<string, unknown>, database: Database, ctx: ServerContext): Promise<RouteReply> {
+  const body = parseBody(queryBody, rawBody);
+  if (typeof body.nql !== 'string' || body.nql.trim() === '') throw new NedbError('NQL_REQUIRED');
+  const state = database.state;
+  if (state.state === 'loading')
+    return {
+      status: 200,
+      body: { rows: [], count: 0, seq: -1, head: '0'.repeat(64), ready: false, progress: { phase: state.phase, percent: state.percent } },
+      retryAfterSeconds: ctx.settings.retryAfterSeconds,
+    };
+  const v1 = await ctx.v1(database.name);
+  const source = new DatabaseQuerySource(v1, ctx.settings.queryTimeoutMs, () => ctx.clock.monotonicMs());
+  const result = await runQuery(body.nql, source);
+  const position = { seq: source.seq, head: v1.db.chainHead };
+  if (body.count === true) return { status: 200, body: { count: result.count, ...position } };
+  return { status: 200, body: { rows: result.rows, count: result.count, ...position } };
+}
+
+async function put(v1: V1Database, rawBody: Record<string, unknown>) {
+  const body = parseBody(putBody, rawBody, () => new NedbError('PUT_FIELDS_REQUIRED'));
+  const doc = body.doc as JsonDocument;
+  const causedBy = causedByOf(body.caused_by, doc);
+  return v1.put({
+    coll: pythonStr(body.coll),
+    id: pythonStr(body.id),
+    doc,
+    ...defined({
+      client: body.client,
+      nonce: body.nonce,
+      idem: body.idem,
+      ttlS: body.ttl_s,
+      causedBy,
+      evidence: body.evidence,
+      confidence: body.confidence,
+      validFrom: body.valid_from,
+      validTo: body.valid_to,
+      durability: body.durability,
+    }),
+  });
+}
+
+function defined<T extends Record<string, unknown>>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+}
+
+/** Every op is checked before any is applied (v1 applied earlier ops before finding a bad one). */
+function batchOp(raw: unknown): V1BatchOp {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new NedbError('BATCH_OP_INVALID', { detail: "'str' object has no attribute 'get'" });
+  const op = raw as Record<string, unknown>;
+  const name = (op.op === undefined || op.op === null ? 'put' : pythonStr(op.op)).toLowerCase();
+  const ifSeq = op.if_seq === undefined || op.if_seq === null ? undefined : pythonInt(op.if_seq);
+  const common = defined({
+    ifSeq,
+    idem: typeof op.idem === 'string' ? op.idem : undefined,
+    client: typeof op.client === 'string' ? op.client : undefined,
+  });
+  if (name === 'put') {
+    const coll = pythonStr(requiredField(op, 'coll'));
+    const sentId = requiredField(op, 'id');
+    const doc = op.doc === undefined || op.doc === null ? {} : op.doc;
+    if (typeof doc !== 'object' || Array.isArray(doc)) throw new NedbError('BATCH_OP_INVALID', { detail: 'doc must be an object' });
+    const causedBy = causedByOf(op.caused_by, doc as JsonDocument);
+    const ttlS = typeof op.ttl_s === 'number' ? op.ttl_s : undefined;
+    return { kind: 'put', coll, id: pythonStr(sentId), sentId, doc: doc as JsonDocument, ...common, ...defined({ causedBy, ttlS }) };
+  }
+  if (name === 'del' || name === 'delete') {
+    const coll = pythonStr(requiredField(op, 'coll'));
+    const sentId = requiredField(op, 'id');
+    return { kind: 'del', coll, id: pythonStr(sentId), sentId, ...common };
+  }
+  if (name === 'link') {
+    const [frm, rel, to] = ['frm', 'rel', 'to'].map((field) => pythonStr(requiredField(op, field))) as [string, string, string];
+    return { kind: 'link', frm, rel, to, ...(common.client === undefined ? {} : { client: common.client }) };
+  }
+  return { kind: 'unknown', name };
+}
+
+async function batch(v1: V1Database, rawBody: Record<string, unknown>): Promise<RouteReply> {
+  const body = parseBody(batchBody, rawBody);
+  if (!Array.isArray(body.ops) || body.ops.length === 0) throw new NedbError('OPS_REQUIRED');
+  const ops = body.ops.map(batchOp);
+  const client = body.client === undefined || body.client === null || body.client === '' ? 'http' : pythonStr(body.client);
+  const result = await v1.batch(ops, client);
+  return { status: 200, body: { results: result.results, count: result.results.length, atomic: true, seq: result.seq, head: result.head } };
+}
+
+async function index(v1: V1Database, rawBody: Record<string, unknown>): Promise<RouteReply> {
+  const body = parseBody(indexBody, rawBody);
+  if (!body.coll || !body.field) throw new NedbError('INDEX_FIELDS_REQUIRED');
+  const kind = body.kind === undefined || body.kind === null ? 'eq' : pythonStr(body.kind);
+  await v1.addIndex(pythonStr(body.coll), pythonStr(body.field), kind);
+  return { status: 200, body: { ok: true } };
+}
+
+async function link(v1: V1Database, rawBody: Record<string, unknown>): Promise<RouteReply> {
+  const body = parseBody(linkBody, rawBody);
+  if (!body.frm || !body.rel || !body.to) throw new NedbError('LINK_FIELDS_REQUIRED');
+  const position = await v1.link(pythonStr(body.frm), pythonStr(body.rel), pythonStr(body.to), body.client ?? 'local');
+  return { status: 200, body: { ok: true, ...position } };
+}
+
+async function neighbors(v1: V1Database, rawBody: Record<string, unknown>): Promise<RouteReply> {
+  const body = parseBody(neighborsBody, rawBody);
+  if (!body.node || !body.rel) throw new NedbError('NEIGHBORS_FIELDS_REQUIRED');
+  const nodes = await v1.neighbors(pythonStr(body.node), pythonStr(body.rel));
+  return { status: 200, body: { nodes, count: nodes.length } };
+}
+
+/** `?limit=` as v1 reads it: default 50, 0 = the whole log, a non-integer is an error. */
+function logLimit(raw: string | null): number {
+  if (raw === null) return 50;
+  if (!/^\s*[+-]?\d+\s*$/.test(raw)) throw new NedbError('LOG_LIMIT_INVALID', { value: raw });
+  return Math.max(0, Number.parseInt(raw, 10));
+}
+
+/** v1 DELETE of a row (exactly 6 segments); nedb adds GET of a row (an extension). */
+async function rows(request: V1Request, ctx: ServerContext): Promise<RouteReply> {
+  const { method, segments } = request;
+  if (segments.length !== 6) return notFoundRoute();
+  const [, , name, , coll, id] = segments as [string, string, string, string, string, string];
+  const v1 = await ctx.v1(name);
+  if (method === 'DELETE') return { status: 200, body: { ok: true, ...(await v1.deleteRow(coll, id)) } };
+  if (method === 'GET') {
+    const doc = await v1.currentDoc(coll, id);
+    if (doc === null) throw new NedbError('DOC_NOT_FOUND', { coll, id });
+    return { status: 200, body: { doc, ...v1.position() } };
+  }
+  return notFoundRoute();
+}
+
+/** Extensions: GET …/collections lists live counts; DELETE …/collections/{coll} deletes every document. */
+async function collections(request: V1Request, ctx: ServerContext): Promise<RouteReply> {
+  const { method, segments } = request;
+  const v1 = await ctx.v1(segments[2]!);
+  if (method === 'GET' && segments.length === 4) {
+    const summary = await v1.summary();
+    return { status: 200, body: { collections: summary.collections, seq: summary.seq, head: summary.head } };
+  }
+  if (method === 'DELETE' && segments.length === 5) {
+    const deleted = await v1.dropCollection(segments[4]!);
+    return { status: 200, body: { ok: true, deleted, ...v1.position() } };
+  }
+  return notFoundRoute();
+}
