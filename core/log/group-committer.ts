@@ -51,7 +51,8 @@ export class GroupCommitter<T = unknown> {
   private running = false;
   private syncDue = false;
   private syncTimer: ReturnType<typeof setTimeout> | undefined;
-  private idleResolvers: (() => void)[] = [];
+  /** flush() callers: each waits until every seq assigned before its call is durable. */
+  private flushWaiters: { targetSeq: number; resolve: () => void }[] = [];
 
   constructor(
     private readonly dbName: string,
@@ -88,10 +89,20 @@ export class GroupCommitter<T = unknown> {
 
   /** Resolves when everything appended so far is written and synced (used by close and checkpoint). */
   flush(): Promise<void> {
-    this.syncDue = true;
-    const done = new Promise<void>((resolve) => this.idleResolvers.push(resolve));
+    const targetSeq = this.lastAssignedSeq;
+    if (this.durableSeq >= targetSeq && !this.logs.some((log) => log.pendingBytes > 0 || log.needsSync)) return Promise.resolve();
+    const done = new Promise<void>((resolve) => this.flushWaiters.push({ targetSeq, resolve }));
     this.kick();
     return done;
+  }
+
+  private resolveFlushes(all: boolean): void {
+    const waiting = this.flushWaiters;
+    this.flushWaiters = [];
+    for (const waiter of waiting) {
+      if (all || waiter.targetSeq <= this.durableSeq) waiter.resolve();
+      else this.flushWaiters.push(waiter);
+    }
   }
 
   private async loop(): Promise<void> {
@@ -114,11 +125,8 @@ export class GroupCommitter<T = unknown> {
       }
     } finally {
       this.running = false;
-      if (this.state === 'failed' || !this.logs.some((log) => log.pendingBytes > 0 || log.needsSync)) {
-        const resolvers = this.idleResolvers;
-        this.idleResolvers = [];
-        for (const resolve of resolvers) resolve();
-      }
+      // Idle with nothing unwritten or unsynced (or failed for good): no flush can get further than this.
+      if (this.state === 'failed' || !this.logs.some((log) => log.pendingBytes > 0 || log.needsSync)) this.resolveFlushes(true);
     }
   }
 
@@ -144,6 +152,7 @@ export class GroupCommitter<T = unknown> {
   private syncWanted(): boolean {
     if (!this.logs.some((log) => log.needsSync)) return false;
     if (this.syncDue) return true;
+    for (const waiter of this.flushWaiters) if (waiter.targetSeq > this.durableSeq) return true;
     for (const waiter of this.waiters) if (waiter.durability === 'sync' && waiter.lastSeq <= this.writtenSeq) return true;
     return false;
   }
@@ -163,6 +172,7 @@ export class GroupCommitter<T = unknown> {
     this.stats.seqsSynced += syncedSeq - this.durableSeq;
     this.durableSeq = syncedSeq;
     this.settle();
+    this.resolveFlushes(false);
   }
 
   /** batch and async writes are fsynced within batchIntervalMs of being written. */

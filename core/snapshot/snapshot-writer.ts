@@ -57,7 +57,8 @@ class ByteBuilder {
   }
 
   append(source: Uint8Array): void {
-    this.bytes.set(source, this.reserve(source.length));
+    const at = this.reserve(source.length); // reserve may replace `bytes`: take the offset first
+    this.bytes.set(source, at);
   }
 
   view(): Uint8Array {
