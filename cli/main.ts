@@ -7,10 +7,14 @@ import { registerGet } from './commands/get.js';
 import { registerImport, stdinMarker } from './commands/import.js';
 import { registerRepair } from './commands/repair.js';
 import { registerVerify } from './commands/verify.js';
+import { registerServe } from './commands/serve.js';
+import { registerQuery } from './commands/query.js';
 import { CliError, type ExitCode, exitCodes, reportError } from './errors.js';
 
 function buildCli(): ReturnType<typeof cac> {
   const cli = cac('nedb');
+  registerServe(cli);
+  registerQuery(cli);
   registerImport(cli);
   registerGet(cli);
   registerCheckpoint(cli);
@@ -18,11 +22,13 @@ function buildCli(): ReturnType<typeof cac> {
   registerRepair(cli);
   cli.usage(
     '<command> [options]\n\n' +
-      '  Works directly on a data directory: --data DIR, else $NEDBD_DATA, else ./nedb-data.\n' +
+      '  serve runs the server; query, import, get and checkpoint take --url to talk to one, or work directly\n' +
+      '  on a data directory: --data DIR, else $NEDBD_DATA, else ./nedb-data.\n' +
       '  The database is --db NAME, else "default".\n' +
       '  Exit codes: 0 ok; 1 failed (not found, damaged, locked, a bad input line); 2 wrong command line.\n' +
       '  NEDB_DEBUG=1 prints stack traces.',
   );
+  cli.example('  $ nedb serve   # then: curl localhost:7070/health');
   cli.example('  $ nedb import sample/blocks.ndjson --db explorer --coll blocks && nedb get --db explorer --coll blocks 42');
   cli.example('  $ nedb verify --data ./nedb-data');
   cli.help();

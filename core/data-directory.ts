@@ -152,6 +152,11 @@ export class DataDirectory {
     return true;
   }
 
+  /** Names the server address in the lock file, so other processes can point to it. */
+  setAddress(address: string): Promise<void> {
+    return this.lock.setAddress(address);
+  }
+
   /** Every open database, loading or ready. */
   openDatabases(): Database[] {
     return [...this.databases.values()];

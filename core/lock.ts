@@ -20,8 +20,29 @@ export class DirectoryLock {
   private constructor(
     private readonly fs: FileSystem,
     readonly path: string,
-    readonly content: LockContent,
+    private current: LockContent,
   ) {}
+
+  get content(): LockContent {
+    return this.current;
+  }
+
+  /** Records the address a server bound (known only after listening), replacing the lock file atomically. */
+  async setAddress(address: string): Promise<void> {
+    const next = { ...this.current, address };
+    const tempPath = `${this.path}.tmp`;
+    await this.fs.unlink(tempPath).catch(() => undefined);
+    const file = await this.fs.open(tempPath, 'createExclusive');
+    try {
+      await file.write(new TextEncoder().encode(`${JSON.stringify(next)}\n`), 0);
+      await file.datasync();
+    } finally {
+      await file.close();
+    }
+    await this.fs.rename(tempPath, this.path);
+    await this.fs.syncDir(this.path.slice(0, this.path.lastIndexOf('/')) || '.');
+    this.current = next;
+  }
 
   static async acquire(
     fs: FileSystem,

@@ -4,11 +4,13 @@ import type { CAC } from 'cac';
 import { DataDirectory } from '../../core/index.js';
 import { commandAction } from '../command.js';
 import { CliError, type ExitCode, exitCodes } from '../errors.js';
+import { remoteOf } from '../remote.js';
 import { type CommandContext, dataDirOf, requireDataDir, stderrLogger, textOption } from '../options.js';
 
 export function registerCheckpoint(cli: CAC): void {
   cli
     .command('checkpoint', 'Write snapshots so the next start replays less log (all databases unless --db)')
+    .option('--url <url>', 'ask a running server (a v1 checkpoint op per database; token from $NEDBD_TOKEN)')
     .option('--data <dir>', 'data directory (default: $NEDBD_DATA or ./nedb-data)')
     .option('--db <name>', 'only this database (default: every database)')
     .example('  $ nedb checkpoint --db explorer')
@@ -19,6 +21,15 @@ export function registerCheckpoint(cli: CAC): void {
 async function checkpointCommand(context: CommandContext): Promise<ExitCode> {
   const dir = dataDirOf(context);
   const only = textOption(context, 'db');
+  const remote = remoteOf(context);
+  if (remote !== undefined) {
+    const names = only === undefined ? await remote.databases() : [only];
+    for (const name of names) {
+      const reply = await remote.checkpoint(name);
+      process.stdout.write(`${name}: checkpoint at seq ${String(reply.seq)} on ${remote.url}\n`);
+    }
+    return exitCodes.ok;
+  }
   await requireDataDir(dir);
   const data = await DataDirectory.open(dir, { logger: stderrLogger });
   try {

@@ -9,6 +9,8 @@ import { CliError, type ExitCode, exitCodes, reportError } from '../errors.js';
 import { commandAction } from '../command.js';
 import { type CommandContext, dataDirOf, dbOf, durabilityOf, requiredText, stderrLogger, textOption } from '../options.js';
 import { startProgress } from '../progress.js';
+import { remoteOf } from '../remote.js';
+import type { NedbClient } from '../../client/nedb-client.js';
 import { type ImportStats, importDocuments } from '../import/importer.js';
 
 /** cac drops a lone `-` argument, so main.ts swaps it for this before parsing (NUL cannot be in a path). */
@@ -34,6 +36,7 @@ export function importCheckpointEveryDocs(heapLimitBytes: number): number {
 export function registerImport(cli: CAC): void {
   cli
     .command('import <file>', 'Import NDJSON or a JSON array of documents (file path, or - for stdin)')
+    .option('--url <url>', 'send to a running server in /batch requests instead (token from $NEDBD_TOKEN)')
     .option('--data <dir>', 'data directory (default: $NEDBD_DATA or ./nedb-data; created when missing)')
     .option('--db <name>', 'database, created when missing (default: default)')
     .option('--coll <name>', 'collection to write into (required)')
@@ -82,6 +85,8 @@ async function importCommand(context: CommandContext, file: string): Promise<Exi
   const idField = textOption(context, 'id-field') ?? '_id';
   const durability = durabilityOf(context);
   const source = await openSource(file);
+  const remote = remoteOf(context);
+  if (remote !== undefined) return remoteImport(remote, dbOf(context), source, { coll, idField, durability });
   // Automatic checkpoints are off: they run beside the writes, so memory would keep growing while one runs.
   const data = await DataDirectory.open(dataDirOf(context), { logger: stderrLogger, checkpointEveryWrites: 0 });
   const stats: ImportStats = { format: 'empty', bytesRead: 0, docsParsed: 0, docsCommitted: 0, lastCommittedLine: 0 };
@@ -127,4 +132,34 @@ function failureNote(stats: ImportStats): string {
     `line ${stats.lastCommittedLine} was. Fix the input and run the import again: documents are put by id, so ` +
     `importing the whole file again is safe`
   );
+}
+
+/** --url: the same pipeline, each batch one v1 /batch request (atomic on the server). */
+async function remoteImport(
+  client: NedbClient,
+  db: string,
+  source: Source,
+  options: { coll: string; idField: string; durability: WriteOptions['durability'] },
+): Promise<ExitCode> {
+  const stats: ImportStats = { format: 'empty', bytesRead: 0, docsParsed: 0, docsCommitted: 0, lastCommittedLine: 0 };
+  const progress = startProgress(source.bytesTotal);
+  const startedMs = performance.now();
+  try {
+    await client.ensureDatabase(db);
+    const commit = async (ops: BatchOp[]) => {
+      const v1Ops = ops.map((op) => (op.op === 'put' ? { op: 'put', coll: op.coll, id: op.id, doc: op.doc } : op));
+      await client.batch(db, v1Ops, { client: 'nedb-import' });
+    };
+    await importDocuments(source.chunks, { coll: options.coll, idField: options.idField, commit, onProgress: (bytes, docs) => progress.update(bytes, docs) }, stats);
+    progress.stop();
+  } catch (error) {
+    progress.stop();
+    const code = reportError(error);
+    if (stats.docsParsed > 0) process.stderr.write(`${failureNote(stats)}\n`);
+    return code;
+  }
+  const seconds = (performance.now() - startedMs) / 1000;
+  const rate = Math.round(stats.docsCommitted / Math.max(seconds, 0.001));
+  process.stdout.write(`imported ${stats.docsCommitted} documents in ${seconds.toFixed(2)} s (${rate} docs/s) into ${client.url}\n`);
+  return exitCodes.ok;
 }
