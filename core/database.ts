@@ -23,6 +23,7 @@ import { HashChain, genesisHeadHex } from './chain.js';
 import { readOps } from './log/log-reader.js';
 import type { CommittedWrite } from './partition/partition-set.js';
 import type { LoggedOp } from './log/record.js';
+import { type BackupProgress, type BackupResult, backupDatabase } from './backup.js';
 
 export type { Durability, OpMeta, PreconditionFailure };
 
@@ -173,15 +174,15 @@ export class Database {
         await applyRepairs(fs, this.paths.wal, recovered.repairs, logger);
         await archiveSegments(fs, this.paths, manifest.checkpoint.logStart, manifest.settings.historyRetentionSeqs !== null);
       } else for (const repair of recovered.repairs) logger.warn(`log (read-only, not changed): ${repair.path}: ${repair.reason}`);
-      const chain = new HashChain(manifest.checkpoint.head ?? genesisHeadHex, manifest.checkpoint.seq);
       const tailOps = recovered.partitions.flatMap((part) => part.records.flatMap((record) => record.ops.filter((op) => !op.attached)));
       tailOps.sort((a, b) => a.seq - b.seq);
-      for (const op of tailOps) chain.fold(op);
+      const chain = new HashChain(manifest.checkpoint.head ?? genesisHeadHex, manifest.checkpoint.seq, tailOps);
       let applied = 0;
+      // Documents stay views into the segment buffers they were read from: no copy per document.
       for (const part of recovered.partitions)
         for (const record of part.records)
           for (const op of record.ops) {
-            stores[part.partition]!.apply({ ...op, doc: op.doc === null ? null : op.doc.slice() });
+            stores[part.partition]!.applyRecovered(op);
             if (++applied % yieldEveryItems === 0) await new Promise<void>((resolve) => setImmediate(resolve));
           }
       const logs: PartitionLog[] = [];
@@ -384,6 +385,22 @@ export class Database {
   checkpoint(): Promise<CheckpointOutcome> {
     if (this.options.readOnly) throw new NedbError('READ_ONLY', { name: this.name });
     return this.partitionSet().checkpoint();
+  }
+
+  /** Online backup into `<targetDir>/<name>` while writes go on (core/backup.ts, docs/BACKUP.md). */
+  async backup(targetDir: string, onProgress?: (progress: BackupProgress) => void): Promise<BackupResult> {
+    if (this.options.readOnly) throw new NedbError('READ_ONLY', { name: this.name });
+    const set = this.partitionSet();
+    const { fs, clock } = this.options;
+    const source = {
+      name: this.name,
+      paths: this.paths,
+      fs,
+      clock,
+      checkpointAndHold: <T>(work: (manifest: Manifest, outcome: CheckpointOutcome) => Promise<T>) => set.checkpointAndHold(work),
+      durableSeq: () => set.status().durableSeq,
+    };
+    return backupDatabase(source, targetDir, onProgress);
   }
 
   /** Writes and syncs everything appended so far, whatever the durability of each write. */

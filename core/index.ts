@@ -25,6 +25,8 @@ export { nodeFileSystem } from './platform/node-file-system.js';
 export type { FileSystem } from './platform/file-system.js';
 export type { Logger } from './platform/logger.js';
 export { verifyDataDirectory, repairDataDirectory } from './verify.js';
+export { BackupError, restoreBackup, backupMarkerName } from './backup.js';
+export type { BackupFile, BackupMarker, BackupProgress, BackupResult, RestoreOptions, RestoreResult } from './backup.js';
 export type { VerifyReport, VerifyProblem, RepairReport } from './verify.js';
 export { V1Database, V1PreconditionFailed, indexKinds } from './v1/v1-database.js';
 export type { V1BatchOp, V1BatchResult, V1PutRequest, V1Summary, IndexDefinition } from './v1/v1-database.js';

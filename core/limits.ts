@@ -34,6 +34,11 @@ export const checkpointIntervalSecondsDefault = 300;
 /** While the disk is full, a write is retried this often to find out whether space came back. */
 export const diskFullRetryMs = 1000;
 
+/**
+ * Log bytes appended but not yet written. Past it, an `async` write waits until its records are written, as a
+ * `batch` write does: a caller looping on async writes would otherwise queue without bound (backpressure).
+ */
+export const unwrittenLogBytesMax = 64 << 20;
 /** Snapshot writer output buffer: large sequential writes, small enough not to matter for memory. */
 export const snapshotWriteBufferBytes = 1 << 20;
 /** Long loops (snapshot writing, scans, recovery apply) yield to the event loop after this many items. */

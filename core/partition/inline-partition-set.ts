@@ -3,7 +3,7 @@
 // durability is asynchronous. That one synchronous step is what a writer thread will do on its side of a ring.
 import { NedbError } from '../errors.js';
 import { type Namespace, compareCodePoints, encodeKey, partitionOfKey } from '../keys.js';
-import { recordBytesMax } from '../limits.js';
+import { recordBytesMax, unwrittenLogBytesMax } from '../limits.js';
 import type { FileSystem } from '../platform/file-system.js';
 import type { Logger } from '../platform/logger.js';
 import type { Clock } from '../platform/clock.js';
@@ -59,6 +59,8 @@ export class InlinePartitionSet implements PartitionSet {
   private readonly listeners = new Set<(write: CommittedWrite) => void>();
   private manifest: Manifest;
   private running: Promise<CheckpointOutcome> | undefined;
+  /** Set while a backup copies the files of a checkpoint: no other checkpoint may start (checkpointAndHold). */
+  private held: Promise<void> | undefined;
   private manifestWrites: Promise<void> = Promise.resolve();
   /** Ops committed since the last checkpoint, for automatic checkpoints. */
   opsSinceCheckpoint = 0;
@@ -150,8 +152,14 @@ export class InlinePartitionSet implements PartitionSet {
     }
     this.opsSinceCheckpoint += ops.length;
     const write: CommittedWrite = { firstSeq, lastSeq, ops: allLogged, head: '' };
-    await this.committer.wait(lastSeq, durability, write);
+    await this.committer.wait(lastSeq, durability === 'async' && this.unwrittenBytes() > unwrittenLogBytesMax ? 'batch' : durability, write);
     return { firstSeq, lastSeq, seqs: allLogged.map((op) => op.seq), head: write.head };
+  }
+
+  private unwrittenBytes(): number {
+    let bytes = 0;
+    for (const log of this.options.logs) bytes += log.pendingBytes;
+    return bytes;
   }
 
   async get(ns: Namespace, coll: string, id: string, asOf: number): Promise<VersionRead | undefined> {
@@ -216,10 +224,37 @@ export class InlinePartitionSet implements PartitionSet {
   }
 
   checkpoint(): Promise<CheckpointOutcome> {
-    this.running ??= this.runCheckpoint().finally(() => {
+    this.running ??= (this.held === undefined ? this.runCheckpoint() : this.runCheckpointAfterHold()).finally(() => {
       this.running = undefined;
     });
     return this.running;
+  }
+
+  private async runCheckpointAfterHold(): Promise<CheckpointOutcome> {
+    while (this.held !== undefined) await this.held;
+    return this.runCheckpoint();
+  }
+
+  /**
+   * Online backup (core/backup.ts): takes a checkpoint, then runs `work` with the MANIFEST it wrote while no
+   * other checkpoint runs, so the snapshots that MANIFEST names stay in snap/ and no segment at or above its
+   * logStart leaves wal/. Writes go on; checkpoints asked for meanwhile start once `work` ends.
+   */
+  async checkpointAndHold<T>(work: (manifest: Manifest, outcome: CheckpointOutcome) => Promise<T>): Promise<T> {
+    while (this.held !== undefined || this.running !== undefined) await (this.held ?? this.running)?.catch(() => undefined);
+    let release = () => {};
+    this.held = new Promise<void>((resolve) => (release = resolve));
+    try {
+      const running = this.runCheckpoint().finally(() => {
+        this.running = undefined;
+      });
+      this.running = running;
+      const outcome = await running;
+      return await work(this.manifest, outcome);
+    } finally {
+      this.held = undefined;
+      release();
+    }
   }
 
   /**

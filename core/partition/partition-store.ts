@@ -34,6 +34,12 @@ export class PartitionStore {
   private readonly liveCounts = new Map<string, number>();
   private readonly names = new Map<string, CollectionInfo>();
   private activeScans = 0;
+  /**
+   * Keys the start-up replay touched, with their liveness at the end of the replay: their effect on the live
+   * counts needs the snapshot's liveness of each key (a binary search apiece), which is done on first need
+   * rather than during a start that may only want one document.
+   */
+  private recoveredLiveness: Map<string, Map<string, boolean>> | undefined;
   private readonly retired: SnapshotReader[] = [];
 
   constructor(
@@ -84,29 +90,66 @@ export class PartitionStore {
     return undefined;
   }
 
-  apply(op: LoggedOp): void {
+  /** Applies a replayed op; its live-count effect is settled later (see recoveredLiveness). */
+  applyRecovered(op: LoggedOp): void {
     if (op.kind === OpKind.mark) return;
     const collKey = collKeyOf(op.ns, op.coll);
+    this.appendVersion(collKey, op);
+    this.recoveredLiveness ??= new Map();
+    let keys = this.recoveredLiveness.get(collKey);
+    if (keys === undefined) {
+      keys = new Map();
+      this.recoveredLiveness.set(collKey, keys);
+    }
+    keys.set(op.id, op.kind === OpKind.put);
+  }
+
+  private settleRecoveredCounts(): void {
+    const recovered = this.recoveredLiveness;
+    if (recovered === undefined) return;
+    this.recoveredLiveness = undefined;
+    const base = this.baseReader;
+    for (const [collKey, keys] of recovered) {
+      const info = this.names.get(collKey)!;
+      let delta = 0;
+      for (const [id, liveAfter] of keys) {
+        const index = base === null ? -1 : base.find(encodeKey(info.ns, info.coll, id));
+        const liveBefore = index >= 0 && !base!.head(index).headTombstone;
+        delta += Number(liveAfter) - Number(liveBefore);
+      }
+      if (delta !== 0) this.liveCounts.set(collKey, (this.liveCounts.get(collKey) ?? 0) + delta);
+    }
+  }
+
+  private appendVersion(collKey: string, op: LoggedOp): Chain {
     let docs = this.overlay.get(collKey);
     if (docs === undefined) {
       docs = new Map();
       this.overlay.set(collKey, docs);
       if (!this.names.has(collKey)) this.names.set(collKey, { ns: op.ns, coll: op.coll });
     }
-    const wasLive = this.head(op.ns, op.coll, op.id)?.live ?? false;
     let chain = docs.get(op.id);
     if (chain === undefined) {
       chain = [];
       docs.set(op.id, chain);
     }
     assert(chain.length === 0 || chain[chain.length - 1]!.seq < op.seq, 'versions of a key are applied in seq order');
+    chain.push({ seq: op.seq, doc: op.kind === OpKind.put ? op.doc : null });
+    return chain;
+  }
+
+  apply(op: LoggedOp): void {
+    if (op.kind === OpKind.mark) return;
+    const collKey = collKeyOf(op.ns, op.coll);
+    const wasLive = this.head(op.ns, op.coll, op.id)?.live ?? false;
+    this.appendVersion(collKey, op);
     const isLive = op.kind === OpKind.put;
-    chain.push({ seq: op.seq, doc: isLive ? op.doc : null });
     if (wasLive !== isLive) this.liveCounts.set(collKey, (this.liveCounts.get(collKey) ?? 0) + (isLive ? 1 : -1));
   }
 
   /** Live documents of a collection at the newest applied seq. */
   liveCount(ns: Namespace, coll: string): number {
+    this.settleRecoveredCounts();
     return this.liveCounts.get(collKeyOf(ns, coll)) ?? 0;
   }
 
@@ -179,6 +222,7 @@ export class PartitionStore {
    * no scan reads it.
    */
   installBase(reader: SnapshotReader): void {
+    this.settleRecoveredCounts(); // it reads the liveness of the base being replaced
     const previous = this.baseReader;
     assert(previous === null || reader.seq >= previous.seq, 'a newer snapshot never goes back in seq');
     for (const [collKey, docs] of this.overlay) {
