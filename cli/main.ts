@@ -9,6 +9,9 @@ import { registerRepair } from './commands/repair.js';
 import { registerVerify } from './commands/verify.js';
 import { registerServe } from './commands/serve.js';
 import { registerQuery } from './commands/query.js';
+import { registerBackup } from './commands/backup.js';
+import { registerRestore } from './commands/restore.js';
+import { registerExport } from './commands/export.js';
 import { CliError, type ExitCode, exitCodes, reportError } from './errors.js';
 
 function buildCli(): ReturnType<typeof cac> {
@@ -20,6 +23,9 @@ function buildCli(): ReturnType<typeof cac> {
   registerCheckpoint(cli);
   registerVerify(cli);
   registerRepair(cli);
+  registerExport(cli);
+  registerBackup(cli);
+  registerRestore(cli);
   cli.usage(
     '<command> [options]\n\n' +
       '  serve runs the server; query, import, get and checkpoint take --url to talk to one, or work directly\n' +

@@ -95,6 +95,11 @@ export class NedbClient {
     return this.request('POST', `/v1/databases/${db}/checkpoint`);
   }
 
+  /** Online backup made by the server into `<dir>/<db>`; `dir` is an absolute path on the server. */
+  backup(db: string, dir: string, options: { checkpoint?: boolean } = {}): Promise<Record<string, unknown>> {
+    return this.request('POST', `/v1/databases/${db}/backup`, { dir, ...options });
+  }
+
   async databases(): Promise<string[]> {
     const reply = await this.request('GET', '/v1/databases');
     return (reply.databases as { name: string }[]).map((db) => db.name);

@@ -103,6 +103,7 @@ export const errorCodes = {
   PROOF_NOT_FOUND: { kind: 'not_found', message: 'no op with hash={prefix}…' },
   UNAUTHORIZED: { kind: 'unauthorized', message: 'missing or invalid bearer token' },
   ROUTE_NOT_FOUND: { kind: 'not_found', message: 'no such route' },
+  BACKUP_INVALID: { kind: 'invalid_input', message: 'backup file {file}: {reason}' },
   DOC_NOT_FOUND: { kind: 'not_found', message: 'document not found: {coll}/{id}' },
   FEATURE_NOT_IMPLEMENTED: { kind: 'not_implemented', message: '{feature} is not implemented in nedb yet; {hint}' },
 } as const satisfies Record<string, ErrorSpec>;

@@ -21,6 +21,7 @@ import {
   requiredField,
 } from './schemas.js';
 import { writeEventsResponse } from './observability/events.js';
+import { backupRoute } from './backup-route.js';
 
 export interface RouteReply {
   status: number;
@@ -104,6 +105,8 @@ async function handleAction(request: V1Request, database: Database, ctx: ServerC
       return { status: 200, body: await v1.log.verify() };
     case 'GET log':
       return { status: 200, body: await v1.log.log(logLimit(request.query.get('limit'))) };
+    case 'POST backup':
+      return backupRoute(body, database);
     case 'POST checkpoint':
       return { status: 200, body: { ok: true, ...(await v1.checkpoint()) } };
     case 'POST sweep':

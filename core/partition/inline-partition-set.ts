@@ -236,20 +236,24 @@ export class InlinePartitionSet implements PartitionSet {
   }
 
   /**
-   * Online backup (core/backup.ts): takes a checkpoint, then runs `work` with the MANIFEST it wrote while no
-   * other checkpoint runs, so the snapshots that MANIFEST names stay in snap/ and no segment at or above its
-   * logStart leaves wal/. Writes go on; checkpoints asked for meanwhile start once `work` ends.
+   * Online backup (core/backup.ts): takes a checkpoint (or, with `takeCheckpoint` false, only flushes), then
+   * runs `work` with the current MANIFEST while no other checkpoint runs, so the snapshots that MANIFEST names
+   * stay in snap/ and no segment at or above its logStart leaves wal/. Writes go on; checkpoints asked for
+   * meanwhile start once `work` ends.
    */
-  async checkpointAndHold<T>(work: (manifest: Manifest, outcome: CheckpointOutcome) => Promise<T>): Promise<T> {
+  async checkpointAndHold<T>(work: (manifest: Manifest, outcome: CheckpointOutcome) => Promise<T>, takeCheckpoint = true): Promise<T> {
     while (this.held !== undefined || this.running !== undefined) await (this.held ?? this.running)?.catch(() => undefined);
     let release = () => {};
     this.held = new Promise<void>((resolve) => (release = resolve));
     try {
-      const running = this.runCheckpoint().finally(() => {
-        this.running = undefined;
-      });
-      this.running = running;
-      const outcome = await running;
+      let outcome: CheckpointOutcome = { seq: this.manifest.checkpoint.seq, snapshotsWritten: 0, segmentsArchived: 0, longestStepMs: 0 };
+      if (takeCheckpoint) {
+        const running = this.runCheckpoint().finally(() => {
+          this.running = undefined;
+        });
+        this.running = running;
+        outcome = await running;
+      } else await this.committer.flush(); // without a checkpoint: still every write appended so far durable
       return await work(this.manifest, outcome);
     } finally {
       this.held = undefined;
