@@ -67,4 +67,9 @@ async function main(argv: readonly string[]): Promise<ExitCode> {
   }
 }
 
+// `nedb query … | head` closes stdout early: that is the reader's choice, not an error worth a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
 process.exitCode = await main(process.argv);

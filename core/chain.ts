@@ -13,6 +13,7 @@ import type { LoggedOp } from './log/record.js';
 import { utf8Bytes } from './keys.js';
 
 export const genesisHeadHex = '0'.repeat(64);
+const backgroundFoldDelayMs = 1000;
 const metaEncoder = new Encoder({ sortKeys: true, ignoreUndefined: true });
 const scratch = new DataView(new ArrayBuffer(12));
 const scratchBytes = new Uint8Array(scratch.buffer);
@@ -63,14 +64,17 @@ export class HashChain {
     if (tail.length > 0) this.foldInBackground();
   }
 
-  /** Folds the replayed tail in slices on unref'd timers, so it never keeps a finished process alive. */
+  /**
+   * Folds the replayed tail in slices on unref'd timers, after a pause: a short-lived process (a CLI `get`)
+   * finishes before it starts, a server has it done before most clients ask for a head.
+   */
   private foldInBackground(): void {
     const step = () => {
       const slice = this.pending.splice(0, 4096);
       for (const op of slice) this.foldNow(op);
       if (this.pending.length > 0) setTimeout(step, 0).unref?.();
     };
-    setTimeout(step, 0).unref?.();
+    setTimeout(step, backgroundFoldDelayMs).unref?.();
   }
 
   private catchUp(): void {

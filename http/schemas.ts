@@ -1,6 +1,6 @@
 // zod schemas for every v1 request body, with v1's own error texts where v1 defines one (UPSTREAM.md §3).
 // Shapes only: semantics (idempotency, nonces, preconditions) live in core/v1.
-import { z } from 'zod';
+import * as z from 'zod';
 import { NedbError, pythonRepr, pythonStr } from '../core/index.js';
 
 const durability = z.enum(['sync', 'batch', 'async']).optional();
