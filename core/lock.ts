@@ -35,12 +35,10 @@ export class DirectoryLock {
     const file = await this.fs.open(tempPath, 'createExclusive');
     try {
       await file.write(new TextEncoder().encode(`${JSON.stringify(next)}\n`), 0);
-      await file.datasync();
     } finally {
       await file.close();
     }
     await this.fs.rename(tempPath, this.path);
-    await this.fs.syncDir(this.path.slice(0, this.path.lastIndexOf('/')) || '.');
     this.current = next;
   }
 
@@ -63,14 +61,14 @@ export class DirectoryLock {
     };
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
+        // No fsync: the lock excludes live processes only. After a crash a lost or leftover lock file is the same
+        // thing (a stale lock, taken over), so making it durable would only slow every open down.
         const file = await fs.open(path, 'createExclusive');
         try {
           await file.write(new TextEncoder().encode(`${JSON.stringify(content)}\n`), 0);
-          await file.datasync();
         } finally {
           await file.close();
         }
-        await fs.syncDir(dir);
         return new DirectoryLock(fs, path, content);
       } catch (error) {
         if (errorCode(error) !== 'EEXIST') throw error;

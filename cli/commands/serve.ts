@@ -5,11 +5,6 @@
 import { readFileSync } from 'node:fs';
 import type { CAC } from 'cac';
 import { DataDirectory, type Database, type Durability, systemClock } from '../../core/index.js';
-import { createApp } from '../../http/app.js';
-import { createServerContext } from '../../http/server-context.js';
-import { createMetrics } from '../../http/observability/metrics.js';
-import { startServer } from '../../http/server.js';
-import { shutdownGraceMsDefault } from '../../http/limits.js';
 import packageJson from '../../package.json' with { type: 'json' };
 import { commandAction } from '../command.js';
 import { CliError, type ExitCode, exitCodes } from '../errors.js';
@@ -87,6 +82,14 @@ function settingsOf(context: CommandContext): ServeSettings {
 }
 
 async function serveCommand(context: CommandContext): Promise<ExitCode> {
+  // Loaded here, not at the top: the HTTP stack is a separate chunk that other commands never parse.
+  const [{ createApp }, { createServerContext }, { createMetrics }, { startServer }, { shutdownGraceMsDefault }] = await Promise.all([
+    import('../../http/app.js'),
+    import('../../http/server-context.js'),
+    import('../../http/observability/metrics.js'),
+    import('../../http/server.js'),
+    import('../../http/limits.js'),
+  ]);
   const settings = settingsOf(context);
   const token = readToken(context);
   const clock = systemClock;
