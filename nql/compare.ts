@@ -13,6 +13,19 @@ export function readField(doc: Readonly<Record<string, unknown>>, name: string):
   return Object.hasOwn(doc, name) ? doc[name] : undefined;
 }
 
+/**
+ * A dotted path (`a.b.c` is ['a', 'b', 'c']): each segment an own field of an object. Anything else on the
+ * way (a missing field, null, a list, a scalar) makes the path missing, as a missing v1 field is.
+ */
+export function readPath(doc: Readonly<Record<string, unknown>>, path: readonly string[]): unknown {
+  let value: unknown = doc;
+  for (const segment of path) {
+    if (!isDict(value)) return undefined;
+    value = readField(value, segment);
+  }
+  return value;
+}
+
 function isNumeric(value: unknown): value is number | boolean {
   return typeof value === 'number' || typeof value === 'boolean';
 }
@@ -107,4 +120,20 @@ export function sortByField<T>(items: readonly T[], valueOf: (item: T) => unknow
   }
   const texts = keyed.map((entry) => ({ item: entry.item, text: pyStr(entry.value) }));
   return texts.sort((a, b) => direction * compareCodePoints(a.text, b.text)).map((entry) => entry.item);
+}
+
+export type SortBy<T> = Readonly<{ valueOf: (item: T) => unknown; descending: boolean }>;
+
+/**
+ * Multi-key ORDER BY, defined as Python's idiom for mixed directions: a stable sort by the last key, then
+ * by the one before, … , then by the first, each exactly v1's single-key sort (nulls, str() fallback).
+ * With one key it is v1's ORDER BY; with more, later keys break ties of earlier ones.
+ */
+export function sortByKeys<T>(items: readonly T[], keys: ReadonlyArray<SortBy<T>>): T[] {
+  let sorted = [...items];
+  for (let i = keys.length - 1; i >= 0; i -= 1) {
+    const key = keys[i];
+    if (key !== undefined) sorted = sortByField(sorted, key.valueOf, key.descending);
+  }
+  return sorted;
 }

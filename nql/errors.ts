@@ -20,9 +20,32 @@ export const nqlErrorCodes = {
   NQL_AGGREGATE_FIELD: 'NQL: {aggregate} expects a field name',
   NQL_TRAILING_TOKENS: 'NQL: unexpected trailing tokens: {tokens}',
   NQL_UNHASHABLE: "unhashable type: '{type}'",
+  // NQL extensions (docs/NQL.md). Syntax errors in the extended grammar are never the primary message of a
+  // text v1 rejected (v1's own text is); they ride along as a hint. The codes below them are primary.
+  NQL_SYNTAX: 'NQL: {message}',
+  NQL_LIMIT_DEPTH: 'NQL: WHERE nests deeper than {max} levels of parentheses and NOT',
+  NQL_LIMIT_IN_LIST: 'NQL: IN list holds more than {max} values',
+  NQL_LIMIT_LIST: 'NQL: {clause} lists more than {max} fields',
+  NQL_LIMIT_SORT_ROWS: 'NQL: ORDER BY would sort more than {max} rows; narrow the query with WHERE',
+  NQL_LIMIT_GROUPS: 'NQL: GROUP BY would hold more than {max} groups',
+  NQL_OFFSET_NEGATIVE: 'NQL: OFFSET expects a non-negative integer',
+  NQL_AFTER_UNSUPPORTED: 'NQL: AFTER cannot be used with {clause}',
+  NQL_CURSOR_INVALID: 'NQL: AFTER expects a cursor returned with a previous page of this query',
+  NQL_CURSOR_MISMATCH: 'NQL: the cursor belongs to a different query (only LIMIT, OFFSET and SELECT may change between pages)',
+  NQL_CURSOR_AHEAD: "NQL: the cursor was read at seq {seq}, after this database's committed seq {committed}",
+  NQL_CURSOR_ROW: "NQL: the cursor row is not in this query's result at seq {seq}",
 } as const satisfies Record<string, string>;
 
 export type NqlErrorCode = keyof typeof nqlErrorCodes;
+
+/**
+ * Parse-time codes that win over v1's message for a text v1 rejected: the text is a well-formed extended
+ * query that breaks a limit or a rule of the extensions, and v1's message would only mislead.
+ */
+export const extensionErrorCodes: ReadonlySet<NqlErrorCode> = new Set<NqlErrorCode>([
+  'NQL_LIMIT_DEPTH', 'NQL_LIMIT_IN_LIST', 'NQL_LIMIT_LIST', 'NQL_OFFSET_NEGATIVE', 'NQL_AFTER_UNSUPPORTED',
+  'NQL_CURSOR_INVALID', 'NQL_CURSOR_MISMATCH',
+]);
 
 /** Where a problem is: 0-based UTF-16 offsets into the query text, 1-based line and column. */
 export interface TextSpan {

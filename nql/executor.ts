@@ -1,15 +1,23 @@
-// Runs NQL against a QuerySource in NEDB v1's order (UPSTREAM.md §4.3): read seq, candidates, filter,
-// ORDER BY, TRAVERSE, TRACE, LIMIT, VALID AS OF, GROUP BY. The order is part of v1's behaviour (VALID AS OF
-// after LIMIT can return fewer rows than the LIMIT), so it is kept even where another would be faster.
+// Runs NQL against a QuerySource in NEDB v1's order (UPSTREAM.md §4.3) with the extensions slotted in
+// (docs/NQL.md): read seq, candidates (WHERE, SEARCH), ORDER BY, AFTER, TRAVERSE, TRACE, LIMIT/OFFSET,
+// VALID AS OF, GROUP BY, SELECT. The order is part of v1's behaviour (VALID AS OF after LIMIT can return
+// fewer rows than the LIMIT), so it is kept even where another would be faster.
 // Without ORDER BY v1's row order was arbitrary; ours is the source's scan order (id order), deterministic.
+//
+// Rows flow as pages (AsyncIterable<Row[]>) from the source's scan through each step. Steps that need every
+// row hold them (ORDER BY, bounded by limits.sortRowsMax; TRAVERSE and TRACE; a negative LIMIT, which v1
+// sliced from the end; GROUP BY's table, bounded by limits.groupsMax); the rest stream, and LIMIT stops the
+// scan as soon as its page is full.
 
 import { assert, assertNever } from '../core/index.js';
-import { conditionHolds, readField, sortByField } from './compare.js';
-import { NqlError } from './errors.js';
+import { conditionHolds, readField, readPath, sortByKeys } from './compare.js';
+import { encodeCursor } from './cursor.js';
+import { NqlError, formatNqlMessage, type NqlErrorCode, type TextSpan } from './errors.js';
 import { traceCauses, traceDependents, traverse } from './graph.js';
-import { groupRows } from './group.js';
+import { GroupTable, setOwn } from './group.js';
+import { sortRowsMax } from './limits.js';
 import { parse } from './parser.js';
-import { planQuery, type CandidatesPlan, type Plan, type RowStep } from './plan.js';
+import { planQuery, type CandidatesPlan, type FieldRef, type OutputPlan, type Plan, type Predicate, type RowStep } from './plan.js';
 import { compareCodePoints } from './python.js';
 import { QueryContext, toRow, type Doc, type Row } from './rows.js';
 import { matchesSearch } from './search.js';
@@ -17,11 +25,16 @@ import type { QuerySource } from './source.js';
 
 export interface QueryResult {
   rows: Doc[];
-  /** rows.length; for GROUP BY the number of groups. */
+  /** rows.length; for GROUP BY the number of groups, for SELECT COUNT(*) 1. */
   count: number;
+  /**
+   * The keyset cursor for the next page: `AFTER '<cursor>'` added to the same query reads on from the last
+   * row, at the same seq. Present when a LIMIT n > 0 filled this page and more rows may follow.
+   */
+  cursor?: string;
 }
 
-/** Parses and runs one NQL query. Bad text or a v1 execution error throws NqlError; source errors pass. */
+/** Parses and runs one NQL query. Bad text or an NQL execution error throws NqlError; source errors pass. */
 export async function runQuery(text: string, source: QuerySource): Promise<QueryResult> {
   const { ast, diagnostics } = parse(text);
   const first = diagnostics[0];
@@ -30,54 +43,100 @@ export async function runQuery(text: string, source: QuerySource): Promise<Query
   return executePlan(planQuery(ast), source);
 }
 
-export async function executePlan(plan: Plan, source: QuerySource): Promise<QueryResult> {
-  // AS OF beyond the committed seq reads the committed seq: later versions are not durable yet.
-  const readSeq = plan.asOf === undefined ? source.seq : Math.min(plan.asOf, source.seq);
-  const context = new QueryContext(source, readSeq);
-  let rows = await loadCandidates(plan.candidates, context);
-  for (const step of plan.steps) rows = await runStep(step, rows, context);
-  const docs = rows.map((row) => row.doc);
-  if (plan.group === undefined) return { rows: docs, count: docs.length };
-  const groups = groupRows(docs, plan.group);
-  return { rows: groups, count: groups.length };
+type Pages = AsyncIterable<Row[]>;
+
+/** Where LIMIT leaves the walk: the last row it handed out, and whether more may follow. */
+interface Paging {
+  last: Row | undefined;
+  more: boolean;
 }
 
-function keepsRow(doc: Doc, plan: CandidatesPlan): boolean {
-  return plan.conditions.every((condition) => conditionHolds(readField(doc, condition.field), condition.op, condition.value));
+function nqlError(code: NqlErrorCode, details: Readonly<Record<string, string>>, span?: TextSpan): NqlError {
+  return new NqlError(code, formatNqlMessage(code, details), span?.line ?? 0, span?.col ?? 0);
 }
 
-async function loadCandidates(plan: CandidatesPlan, context: QueryContext): Promise<Row[]> {
-  if (context.readSeq < 0) return []; // AS OF -1: before the first write, nothing existed
-  if (plan.searchTokens !== undefined) {
-    const keys = await context.source.searchIndex(plan.collection, [...plan.searchTokens]);
-    if (keys !== undefined) return loadIndexed(plan, keys, context);
+function readSeqOf(plan: Plan, source: QuerySource): number {
+  if (plan.after !== undefined) {
+    // Every page reads where the first did. A seq history no longer holds is the source's error to give.
+    if (plan.after.seq > source.seq) {
+      throw nqlError('NQL_CURSOR_AHEAD', { seq: String(plan.after.seq), committed: String(source.seq) }, plan.after.span);
+    }
+    return plan.after.seq;
   }
-  const rows: Row[] = [];
+  // AS OF beyond the committed seq reads the committed seq: later versions are not durable yet.
+  return plan.asOf === undefined ? source.seq : Math.min(plan.asOf, source.seq);
+}
+
+export async function executePlan(plan: Plan, source: QuerySource): Promise<QueryResult> {
+  const context = new QueryContext(source, readSeqOf(plan, source));
+  const paging: Paging = { last: undefined, more: false };
+  let pages = candidatePages(plan.candidates, context);
+  for (const step of plan.steps) pages = runStep(step, pages, context, paging);
+  let rows: Doc[];
+  if (plan.group !== undefined) {
+    const table = new GroupTable(plan.group);
+    for await (const page of pages) for (const row of page) table.add(row.doc);
+    rows = table.rows();
+  } else {
+    rows = [];
+    for await (const page of pages) for (const row of page) rows.push(row.doc);
+  }
+  rows = shape(rows, plan.output);
+  const result: QueryResult = { rows, count: rows.length };
+  const limit = plan.steps.find((step) => step.kind === 'Limit');
+  if (limit?.kind === 'Limit' && limit.cursor !== undefined && paging.more && paging.last !== undefined) {
+    const last = paging.last;
+    result.cursor = encodeCursor({
+      seq: context.readSeq, fingerprint: limit.cursor.fingerprint, id: last.id,
+      keys: limit.cursor.keys.map((key) => readPath(last.doc, key.path) ?? null),
+    });
+  }
+  return result;
+}
+
+/** WHERE: v1's comparisons (compare.ts), combined two-valued. */
+export function predicateHolds(doc: Doc, found: Predicate): boolean {
+  switch (found.kind) {
+    case 'Compare':
+      return conditionHolds(readPath(doc, found.field.path), found.op, found.value);
+    case 'In': {
+      const value = readPath(doc, found.field.path);
+      return found.values.some((literal) => conditionHolds(value, '=', literal));
+    }
+    case 'Between': {
+      const value = readPath(doc, found.field.path);
+      return conditionHolds(value, '>=', found.low) && conditionHolds(value, '<=', found.high);
+    }
+    case 'And':
+      return found.operands.every((operand) => predicateHolds(doc, operand));
+    case 'Or':
+      return found.operands.some((operand) => predicateHolds(doc, operand));
+    case 'Not':
+      return !predicateHolds(doc, found.operand);
+    default:
+      return assertNever(found);
+  }
+}
+
+/** Every live key at the read seq, filtered, one page per source page (empty pages too, see limitStep). */
+async function* candidatePages(plan: CandidatesPlan, context: QueryContext): Pages {
+  if (context.readSeq < 0) return; // AS OF -1: before the first write, nothing existed
   const tokens = plan.searchTokens ?? [];
   for await (const page of context.source.scan(plan.collection, context.readSeq)) {
+    const rows: Row[] = [];
     for (const found of page) {
       const check = context.countRow();
       if (check !== undefined) await check;
       const row = toRow(plan.collection, found);
-      if (keepsRow(row.doc, plan) && matchesSearch(row.doc, tokens)) rows.push(row);
+      if ((plan.filter === undefined || predicateHolds(row.doc, plan.filter)) && matchesSearch(row.doc, tokens)) rows.push(row);
     }
+    yield rows;
   }
-  return rows;
 }
 
-/** Search-index candidates: v1 trusted the HEAD index and did not recheck the tokens against the doc. */
-async function loadIndexed(plan: CandidatesPlan, keys: readonly string[], context: QueryContext): Promise<Row[]> {
-  const prefix = `${plan.collection}:`;
+async function collect(pages: Pages): Promise<Row[]> {
   const rows: Row[] = [];
-  for (const key of keys) {
-    if (!key.startsWith(prefix)) continue;
-    const check = context.countRow();
-    if (check !== undefined) await check;
-    const found = await context.source.get(plan.collection, key.slice(prefix.length), context.readSeq);
-    if (found === undefined) continue;
-    const row = toRow(plan.collection, found);
-    if (keepsRow(row.doc, plan)) rows.push(row);
-  }
+  for await (const page of pages) for (const row of page) rows.push(row);
   return rows;
 }
 
@@ -91,22 +150,133 @@ function validAt(doc: Doc, date: string): boolean {
   return fromHolds && toHolds;
 }
 
-async function runStep(step: RowStep, rows: Row[], context: QueryContext): Promise<Row[]> {
+function runStep(step: RowStep, pages: Pages, context: QueryContext, paging: Paging): Pages {
   switch (step.kind) {
     case 'Sort':
-      return sortByField(rows, (row) => readField(row.doc, step.field), step.descending);
+      return sortStep(pages, step.keys);
+    case 'After':
+      return afterStep(pages, step);
     case 'Traverse':
-      return traverse(rows, step.relation, context);
+      return whole(pages, (rows) => traverse(rows, step.relation, context));
     case 'Trace':
-      return traceCauses(rows, context);
+      return whole(pages, (rows) => traceCauses(rows, context));
     case 'TraceReverse':
-      return traceDependents(rows, step.collection, context);
+      return whole(pages, (rows) => traceDependents(rows, step.collection, context));
     case 'Limit':
-      // Python slicing: rows[:n], so a negative n drops the last -n rows.
-      return rows.slice(0, step.count);
+      return limitStep(pages, step, paging);
     case 'ValidAt':
-      return rows.filter((row) => validAt(row.doc, step.date));
+      return filterStep(pages, (row) => validAt(row.doc, step.date));
     default:
       return assertNever(step);
+  }
+}
+
+async function* whole(pages: Pages, apply: (rows: Row[]) => Promise<Row[]>): Pages {
+  yield await apply(await collect(pages));
+}
+
+async function* filterStep(pages: Pages, keep: (row: Row) => boolean): Pages {
+  for await (const page of pages) yield page.filter(keep);
+}
+
+async function* sortStep(pages: Pages, keys: ReadonlyArray<Readonly<{ field: FieldRef; descending: boolean }>>): Pages {
+  const rows: Row[] = [];
+  for await (const page of pages) {
+    if (rows.length + page.length > sortRowsMax) throw nqlError('NQL_LIMIT_SORT_ROWS', { max: String(sortRowsMax) });
+    for (const row of page) rows.push(row);
+  }
+  yield sortByKeys(rows, keys.map((key) => ({ valueOf: (row: Row) => readPath(row.doc, key.field.path), descending: key.descending })));
+}
+
+/** A key value as comparable text: equal values at one seq give equal text (bigints included). */
+function keyText(value: unknown): string {
+  return JSON.stringify(value ?? null, (_key, item: unknown) => (typeof item === 'bigint' ? `${item}n` : item));
+}
+
+/**
+ * AFTER: the rows after the cursor's row. The cursor pins the seq, so the rows and their order are the
+ * first page's; the cursor row is found by its id and must still hold the cursor's ORDER BY values.
+ */
+async function* afterStep(pages: Pages, step: Extract<RowStep, { kind: 'After' }>): Pages {
+  const { cursor } = step;
+  let found = false;
+  for await (const page of pages) {
+    if (found) {
+      yield page;
+      continue;
+    }
+    const at = page.findIndex((row) => row.id === cursor.id);
+    if (at < 0) continue;
+    const row = page[at];
+    const same = row !== undefined && step.keys.every((key, i) => keyText(readPath(row.doc, key.path)) === keyText(cursor.keys[i]));
+    if (!same) break;
+    found = true;
+    yield page.slice(at + 1);
+  }
+  if (!found) throw nqlError('NQL_CURSOR_ROW', { seq: String(cursor.seq) }, step.span);
+}
+
+/**
+ * LIMIT n [OFFSET m] as Python slicing: rows[m:m+n] for n >= 0, rows[:n][m:] for a negative n (v1 dropped
+ * the last -n rows). A non-negative LIMIT streams and stops its upstream once the page is full; it then
+ * looks at most one source page further to tell whether more rows may follow (for the cursor).
+ */
+async function* limitStep(pages: Pages, step: Extract<RowStep, { kind: 'Limit' }>, paging: Paging): Pages {
+  const { count, offset } = step;
+  if (count !== undefined && count < 0) {
+    yield (await collect(pages)).slice(0, count).slice(offset);
+    return;
+  }
+  if (count === 0) return;
+  let skip = offset;
+  let left = count ?? Infinity;
+  const iterator = pages[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done === true) return;
+      let page = next.value;
+      if (skip > 0) {
+        const skipped = Math.min(skip, page.length);
+        skip -= skipped;
+        page = page.slice(skipped);
+      }
+      if (page.length < left) {
+        left -= page.length;
+        yield page;
+        continue;
+      }
+      const taken = page.slice(0, left);
+      if (step.cursor !== undefined) {
+        paging.last = taken.at(-1);
+        paging.more = page.length > left || (await iterator.next()).done !== true;
+      }
+      yield taken;
+      return;
+    }
+  } finally {
+    await iterator.return?.();
+  }
+}
+
+/** The reply's rows: stored docs, a projection (missing fields are null), or one `{count}` row. */
+function shape(rows: Doc[], output: OutputPlan): Doc[] {
+  switch (output.kind) {
+    case 'Docs':
+      return rows;
+    case 'Count':
+      return [{ count: rows.length }];
+    case 'Select':
+      return rows.map((doc) => {
+        const out: Doc = {};
+        for (const field of output.fields) {
+          // GROUP BY rows are flat: their keys are the names as written (`a.b`, `sum_a.b`).
+          const value = output.grouped ? readField(doc, field.name) : readPath(doc, field.path);
+          setOwn(out, field.name, value ?? null);
+        }
+        return out;
+      });
+    default:
+      return assertNever(output);
   }
 }

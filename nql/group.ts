@@ -2,14 +2,19 @@
 // group shown with the first value seen, a missing field is the None group, and a list or object value is
 // v1's `unhashable type` error. Groups come out in first-seen order as {<field>: value, count: n}, plus one
 // aggregate key over the group's numeric values (bools count, as Python ints).
+// The table folds each row as it streams by (count, running sum, first extreme) instead of keeping the
+// group's documents, so its memory is bounded by the number of groups (limits.groupsMax), not of rows.
+// A dotted field (`a.b`) reads the path and names the output key `a.b` (and `sum_a.b`).
 
 import { assertNever } from '../core/index.js';
 import { NqlError, formatNqlMessage } from './errors.js';
-import { readField } from './compare.js';
+import { readPath } from './compare.js';
+import { groupsMax } from './limits.js';
 
 export type FieldAggregate = 'sum' | 'avg' | 'min' | 'max';
 
 export interface GroupSpec {
+  /** As written; a dotted name is a path (`a.b` reads doc.a.b). */
   readonly field: string;
   readonly aggregate: Readonly<{ name: FieldAggregate; field: string }> | undefined;
 }
@@ -31,61 +36,80 @@ export function setOwn(target: Doc, key: string, value: unknown): void {
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
-function numericValues(docs: readonly Doc[], field: string): Array<number | boolean> {
-  const values: Array<number | boolean> = [];
-  for (const doc of docs) {
-    const value = readField(doc, field);
-    if (typeof value === 'number' || typeof value === 'boolean') values.push(value);
-  }
-  return values;
+interface Group {
+  readonly value: unknown;
+  count: number;
+  /** Numeric values of the aggregate field seen (bools count), their running sum, and the first extreme. */
+  numbers: number;
+  sum: number;
+  best: number | boolean | null;
 }
 
-/** Python min()/max(): the first extreme element wins ties, and the raw value (a bool stays a bool). */
-function extreme(values: ReadonlyArray<number | boolean>, wantMax: boolean): number | boolean | null {
-  let best: number | boolean | null = null;
-  for (const value of values) {
-    if (best === null || (wantMax ? Number(value) > Number(best) : Number(value) < Number(best))) best = value;
+export class GroupTable {
+  private readonly groups = new Map<string, Group>();
+  private readonly path: readonly string[];
+  private readonly aggregatePath: readonly string[] | undefined;
+
+  constructor(private readonly spec: GroupSpec) {
+    this.path = spec.field.split('.');
+    this.aggregatePath = spec.aggregate?.field.split('.');
   }
-  return best;
+
+  add(doc: Doc): void {
+    const value = readPath(doc, this.path);
+    const key = groupKey(value);
+    let group = this.groups.get(key);
+    if (group === undefined) {
+      if (this.groups.size === groupsMax) {
+        throw new NqlError('NQL_LIMIT_GROUPS', formatNqlMessage('NQL_LIMIT_GROUPS', { max: String(groupsMax) }));
+      }
+      group = { value: value ?? null, count: 0, numbers: 0, sum: 0, best: null };
+      this.groups.set(key, group);
+    }
+    group.count += 1;
+    const aggregate = this.spec.aggregate;
+    if (aggregate === undefined || this.aggregatePath === undefined) return;
+    const found = readPath(doc, this.aggregatePath);
+    if (typeof found !== 'number' && typeof found !== 'boolean') return;
+    group.numbers += 1;
+    group.sum += Number(found); // in row order, as v1's sum() added them
+    // Python min()/max(): the first extreme element wins ties, and the raw value (a bool stays a bool).
+    const best = group.best;
+    const wantMax = aggregate.name === 'max';
+    if (best === null || (wantMax ? Number(found) > Number(best) : Number(found) < Number(best))) group.best = found;
+  }
+
+  rows(): Doc[] {
+    const out: Doc[] = [];
+    for (const group of this.groups.values()) {
+      // Assigned in v1's order, so `GROUP BY count` shows the count (the later key wins, as in a Python dict).
+      const row: Doc = {};
+      setOwn(row, this.spec.field, group.value);
+      setOwn(row, 'count', group.count);
+      const aggregate = this.spec.aggregate;
+      if (aggregate !== undefined) setOwn(row, `${aggregate.name}_${aggregate.field}`, aggregateValue(aggregate.name, group));
+      out.push(row);
+    }
+    return out;
+  }
 }
 
-function aggregateValue(name: FieldAggregate, values: ReadonlyArray<number | boolean>): number | boolean | null {
-  const sum = (): number => values.reduce<number>((total, value) => total + Number(value), 0);
+function aggregateValue(name: FieldAggregate, group: Group): number | boolean | null {
   switch (name) {
     case 'sum':
-      return sum();
+      return group.sum;
     case 'avg':
-      return values.length === 0 ? null : sum() / values.length;
+      return group.numbers === 0 ? null : group.sum / group.numbers;
     case 'min':
-      return extreme(values, false);
     case 'max':
-      return extreme(values, true);
+      return group.best;
     default:
       return assertNever(name);
   }
 }
 
 export function groupRows(docs: readonly Doc[], spec: GroupSpec): Doc[] {
-  const groups = new Map<string, { value: unknown; docs: Doc[] }>();
-  for (const doc of docs) {
-    const value = readField(doc, spec.field);
-    const key = groupKey(value);
-    const group = groups.get(key);
-    if (group === undefined) groups.set(key, { value: value ?? null, docs: [doc] });
-    else group.docs.push(doc);
-  }
-  const out: Doc[] = [];
-  for (const group of groups.values()) {
-    // Assigned in v1's order, so `GROUP BY count` shows the count (the later key wins, as in a Python dict).
-    const row: Doc = {};
-    setOwn(row, spec.field, group.value);
-    setOwn(row, 'count', group.docs.length);
-    const aggregate = spec.aggregate;
-    if (aggregate !== undefined) {
-      const values = numericValues(group.docs, aggregate.field);
-      setOwn(row, `${aggregate.name}_${aggregate.field}`, aggregateValue(aggregate.name, values));
-    }
-    out.push(row);
-  }
-  return out;
+  const table = new GroupTable(spec);
+  for (const doc of docs) table.add(doc);
+  return table.rows();
 }

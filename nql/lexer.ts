@@ -4,19 +4,24 @@
 // word whose lowercase form is a keyword becomes that keyword, lowercased. v1 stopped at the first bad
 // character; we report it the same way and carry on (one diagnostic per run of bad characters), so the
 // first diagnostic is always v1's message.
+//
+// The extended grammar (docs/NQL.md) adds five punctuation tokens, `( ) , . *`, which v1 could not tokenize.
+// They exist only in extended mode; v1 mode keeps every v1 error. The new words (OR, NOT, IN, BETWEEN,
+// OFFSET, AFTER, SELECT) stay plain words in both modes, so `FROM Offset` keeps its case as in v1: the
+// parser recognizes them only where v1 could not have had a name.
 
 import { diagnostic, type Diagnostic, type TextSpan } from './errors.js';
 import { pyStringRepr } from './python.js';
 
-export type TokenKind = 'kw' | 'word' | 'str' | 'num' | 'op';
+export type TokenKind = 'kw' | 'word' | 'str' | 'num' | 'op' | 'punct';
 
 interface TokenBase extends TextSpan {
   /** The exact source text of the token. */
   readonly text: string;
 }
 export interface WordToken extends TokenBase {
-  readonly kind: 'kw' | 'word' | 'op';
-  /** Keywords are lowercased; words and operators keep their text. */
+  readonly kind: 'kw' | 'word' | 'op' | 'punct';
+  /** Keywords are lowercased; words, operators and punctuation keep their text. */
   readonly value: string;
 }
 export interface StringToken extends TokenBase {
@@ -45,6 +50,7 @@ const QUOTE = 4;
 const OPERATOR = 5;
 const MINUS = 6;
 const NEWLINE = 7;
+const PUNCT = 8;
 
 const charClass = new Uint8Array(128);
 for (const code of [9, 11, 12, 13, 28, 29, 30, 31, 32]) charClass[code] = SPACE; // Python's str.isspace()
@@ -57,6 +63,9 @@ charClass[34] = QUOTE;
 charClass[39] = QUOTE;
 for (const char of '<>=!') charClass[char.charCodeAt(0)] = OPERATOR;
 charClass[45] = MINUS;
+
+/** Punctuation of the extended grammar; in v1 mode these are bad characters, as they were in v1. */
+const punctuation: ReadonlySet<number> = new Set([...'(),.*'].map((char) => char.charCodeAt(0)));
 
 // Python's `\s` beyond ASCII (str.isspace()); v1 skipped these between tokens too.
 const unicodeSpaces: ReadonlySet<number> = new Set([
@@ -85,9 +94,9 @@ export interface LexResult {
   readonly endSpan: TextSpan;
 }
 
-/** Splits query text into tokens; never throws. */
-export function tokenize(text: string): LexResult {
-  return new Lexer(text).run();
+/** Splits query text into tokens; never throws. `extended` adds the punctuation of docs/NQL.md. */
+export function tokenize(text: string, extended = false): LexResult {
+  return new Lexer(text, extended).run();
 }
 
 class Lexer {
@@ -98,7 +107,10 @@ class Lexer {
   private readonly diagnostics: Diagnostic[] = [];
   private inBadRun = false;
 
-  constructor(private readonly text: string) {}
+  constructor(
+    private readonly text: string,
+    private readonly extended: boolean,
+  ) {}
 
   run(): LexResult {
     while (this.offset < this.text.length) this.step();
@@ -107,7 +119,8 @@ class Lexer {
 
   private step(): void {
     const code = this.text.charCodeAt(this.offset);
-    switch (classOf(code)) {
+    const kind = this.extended && punctuation.has(code) ? PUNCT : classOf(code);
+    switch (kind) {
       case NEWLINE:
         this.offset += 1;
         this.line += 1;
@@ -128,6 +141,8 @@ class Lexer {
         return this.scanString();
       case OPERATOR:
         return this.scanOperator();
+      case PUNCT:
+        return this.scanPunct();
       default:
         return this.reportBad();
     }
@@ -195,6 +210,13 @@ class Lexer {
     else this.offset += 1;
     const source = this.text.slice(start, this.offset);
     this.push({ kind: 'op', value: source, text: source, ...this.spanFrom(start, this.line, this.lineStart) });
+  }
+
+  private scanPunct(): void {
+    const start = this.offset;
+    this.offset += 1;
+    const source = this.text.slice(start, this.offset);
+    this.push({ kind: 'punct', value: source, text: source, ...this.spanFrom(start, this.line, this.lineStart) });
   }
 
   /** v1: `cannot tokenize near: <repr of the next 20 characters>`; one report per run of bad characters. */

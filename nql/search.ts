@@ -1,21 +1,38 @@
-// SEARCH without a search index (UPSTREAM.md §4.3): v1 lowercased the text, took its `[a-z0-9]+` runs as
-// tokens, and kept a doc when every token is a substring of the lowercased, space-joined Python str() of
-// the doc's values (not its keys), so `"true"` matches a boolean and `"1"` matches `_seq: 10`.
-
-import { pyStr } from './python.js';
+// SEARCH (docs/NQL.md). A doc matches when every token of the search text is one of the doc's tokens.
+// Tokens are the lowercase `[a-z0-9]+` runs of a text (the text lowercased first), as v1 tokenized both
+// the search text and its `search` index. A doc's tokens are those of every string value in it, at any
+// depth (inside lists and objects too), never of keys, numbers, booleans or null.
+//
+// v1 had two rules: without a `search` index, every token had to be a *substring* of the lowercased Python
+// str() of all the doc's values (so `wood` matched `Redwood`, and `1` matched `_seq: 10`); with one, the
+// HEAD index's indexed fields answered, unrechecked (so AS OF saw HEAD's matches, and other fields were
+// not searched). Those two answers differ, so neither can be kept for both: token equality over every
+// string is the rule that an inverted index over a whole document can answer exactly. A per-field v1 index
+// cannot (a doc may match on another field), so the executor reads every candidate and applies this rule
+// whether or not the collection has a search index: one answer, both ways (docs/COMPAT.md).
 
 /** The lowercase `[a-z0-9]+` runs of a search text, in order, duplicates kept (as v1's re.findall). */
 export function searchTokens(text: string): string[] {
   return text.toLowerCase().match(/[a-z0-9]+/g) ?? [];
 }
 
-/** The text v1 searched: ' '.join(str(v) for v in doc.values()).lower(). */
-export function searchHaystack(doc: Readonly<Record<string, unknown>>): string {
-  return Object.values(doc).map(pyStr).join(' ').toLowerCase();
+/** Every token of every string value in the doc, at any depth; iterative, so deep docs cannot overflow. */
+export function documentTokens(doc: Readonly<Record<string, unknown>>): Set<string> {
+  const tokens = new Set<string>();
+  const stack: unknown[] = [doc];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (typeof value === 'string') {
+      for (const token of searchTokens(value)) tokens.add(token);
+    } else if (typeof value === 'object' && value !== null) {
+      for (const item of Array.isArray(value) ? (value as unknown[]) : Object.values(value)) stack.push(item);
+    }
+  }
+  return tokens;
 }
 
 export function matchesSearch(doc: Readonly<Record<string, unknown>>, tokens: readonly string[]): boolean {
   if (tokens.length === 0) return true;
-  const haystack = searchHaystack(doc);
-  return tokens.every((token) => haystack.includes(token));
+  const held = documentTokens(doc);
+  return tokens.every((token) => held.has(token));
 }

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { isNqlError, type Diagnostic } from '../../nql/errors.js';
 import { runQuery } from '../../nql/executor.js';
 import { keywords } from '../../nql/lexer.js';
-import { parse } from '../../nql/parser.js';
+import { parse, parseGrammar } from '../../nql/parser.js';
 import { MemorySource } from './memory-source.js';
 
 const seed = Number(process.env['NEDB_SEED'] ?? 20261126);
@@ -17,6 +17,9 @@ const vocabulary = [
   'users', 'orders', 'g', 'status', 'age', 'v', 'tags', 'meta', '_id', '_seq', '_caused_by', 'buys', 'Count',
   '0', '1', '-1', '2.5', '-0.5', '1e3', '007', '99999999999999999999', '"active"', "'x y'", '""', '"2024-06-01"',
   '=', '!=', '<', '<=', '>', '>=', '==', '!', '+1', '.', '*', ',', '(', ')', ';', '"open', "'", 'ü', '😀', '\n',
+  // The extensions' words and shapes (docs/NQL.md).
+  'OR', 'or', 'NOT', 'not', 'IN', 'in', 'BETWEEN', 'OFFSET', 'offset', 'AFTER', 'after', 'SELECT', 'select',
+  'COUNT(*)', 'a.b', 'meta.k', 'status,', "'eyJ4Ijo'", '((', '))',
 ];
 
 const tokenSoup = fc
@@ -62,7 +65,41 @@ const nearMiss = fc.tuple(grammarQuery, fc.nat(), fc.constantFrom(...vocabulary)
   return words.join(' ');
 });
 
-const anyText = fc.oneof(tokenSoup, queryLike, grammarQuery, nearMiss, fc.string({ maxLength: 60 }), fc.string({ unit: 'binary', maxLength: 40 }));
+// Queries built from the extended grammar (docs/NQL.md).
+const extendedField = fc.constantFrom('status', 'age', 'v', 'meta.k', 'meta.k.z', 'or', 'not', 'offset', 'select', 'after', 'Count');
+const extendedValue = fc.constantFrom('1', '-1', '2.5', '"active"', 'active', 'TRUE', 'null', 'or', 'not');
+const leafCondition = fc.oneof(
+  fc.tuple(extendedField, fc.constantFrom('=', '!=', '<', '>='), extendedValue).map((parts) => parts.join(' ')),
+  fc.tuple(extendedField, fc.array(extendedValue, { minLength: 1, maxLength: 3 })).map(([name, values]) => `${name} IN (${values.join(', ')})`),
+  fc.tuple(extendedField, extendedValue, extendedValue).map(([name, low, high]) => `${name} BETWEEN ${low} AND ${high}`),
+);
+const condition: fc.Arbitrary<string> = fc.letrec<{ expr: string }>((tie) => ({
+  expr: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    leafCondition,
+    fc.tuple(tie('expr'), fc.constantFrom(' AND ', ' OR ', ' and ', ' or '), tie('expr')).map(([a, op, b]) => `${a}${op}${b}`),
+    tie('expr').map((inner) => `NOT ${inner}`),
+    tie('expr').map((inner) => `(${inner})`),
+  ),
+})).expr;
+const extendedQuery = fc
+  .tuple(
+    fc.constantFrom('FROM users', 'FROM g', 'FROM orders', 'FROM offset', 'FROM nothing'),
+    optional('AS OF 3', 'AS OF -1'),
+    fc.option(condition, { nil: undefined }),
+    optional('SEARCH "active"', 'SEARCH "a 1"'),
+    fc.array(fc.tuple(extendedField, optional('ASC', 'DESC')), { maxLength: 3 }),
+    optional('LIMIT 1', 'LIMIT -1', 'LIMIT 0', 'LIMIT 2'),
+    optional('OFFSET 1', 'OFFSET 0', "AFTER 'x'", 'OFFSET 1 AFTER "eyJ4Ijo"'),
+    optional('GROUP BY status', 'GROUP BY meta.k SUM age', 'GROUP BY v COUNT'),
+    optional('SELECT COUNT(*)', 'SELECT status, meta.k', 'SELECT count'),
+  )
+  .map(([from, asOf, where, search, order, limit, page, group, select]) => {
+    const orderBy = order.length === 0 ? '' : `ORDER BY ${order.map((key) => key.join(' ')).join(', ')}`;
+    return [from, asOf, where === undefined ? '' : `WHERE ${where}`, search, orderBy, limit, page, group, select].join(' ');
+  });
+
+const anyText = fc.oneof(tokenSoup, queryLike, grammarQuery, nearMiss, extendedQuery, fc.string({ maxLength: 60 }), fc.string({ unit: 'binary', maxLength: 40 }));
 
 function source(): MemorySource {
   const memory = new MemorySource();
@@ -109,7 +146,7 @@ describe('nql fuzz', () => {
           if (!isNqlError(error)) throw error;
           const first = parse(text).diagnostics[0];
           if (first !== undefined) expect([error.message, error.line, error.col]).toEqual([first.message, first.line, first.col]);
-          else expect(error.code).toBe('NQL_UNHASHABLE');
+          else expect(['NQL_UNHASHABLE', 'NQL_CURSOR_AHEAD', 'NQL_CURSOR_ROW', 'NQL_LIMIT_SORT_ROWS', 'NQL_LIMIT_GROUPS']).toContain(error.code);
         }
       }),
       { seed, numRuns },
@@ -119,6 +156,18 @@ describe('nql fuzz', () => {
   it(`accepts every query built from the grammar (seed ${seed})`, () => {
     fc.assert(fc.property(grammarQuery, (text) => {
       expect(parse(text).diagnostics).toEqual([]);
+    }), { seed, numRuns: 2000 });
+  });
+
+  it(`accepts every query built from the extended grammar, v1 texts with v1's reading (seed ${seed})`, () => {
+    fc.assert(fc.property(extendedQuery, (text) => {
+      const result = parse(text);
+      // `AFTER 'x'` is well formed but not a cursor: that is the only error these texts may get.
+      const allowed = text.includes('AFTER') ? ['NQL_CURSOR_INVALID', 'NQL_AFTER_UNSUPPORTED'] : [];
+      for (const found of result.diagnostics) expect(allowed, text).toContain(found.code);
+    }), { seed, numRuns: 2000 });
+    fc.assert(fc.property(grammarQuery, (text) => {
+      expect(parseGrammar(text, true).ast).toEqual(parseGrammar(text, false).ast);
     }), { seed, numRuns: 2000 });
   });
 

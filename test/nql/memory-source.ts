@@ -33,6 +33,8 @@ export class MemorySource implements QuerySource {
   deadlineChecks = 0;
   /** Set to make checkDeadline throw, as an over-deadline query would. */
   deadlineError: Error | undefined = undefined;
+  /** Reads below this seq fail, as a database's reads below its history retention do. */
+  historyFrom = 0;
   private readonly versions = new Map<string, Map<string, Version[]>>();
   private readonly edgeList: Edge[] = [];
   private readonly ops: SourceOp[] = [];
@@ -99,6 +101,7 @@ export class MemorySource implements QuerySource {
   }
 
   private versionAt(coll: string, id: string, asOf: number): SourceRow | undefined {
+    if (asOf >= 0 && asOf < this.historyFrom) throw new Error(`history before seq ${this.historyFrom} is gone`);
     const versions = this.versions.get(coll)?.get(id) ?? [];
     for (let i = versions.length - 1; i >= 0; i -= 1) {
       const version = versions[i];
