@@ -49,15 +49,20 @@ export interface BranchNode {
 
 export type TreeNode = LeafNode | BranchNode;
 
+/** Bytes of a leaf's fixed arrays, which share one ArrayBuffer (one allocation instead of four; V8 tracks each
+ * ArrayBuffer, and a million entries are ~8k leaves). Float64 columns first, so every view is aligned. */
+const leafArraysBytes = leafEntriesMax * (8 + 8 + 4 + 2);
+
 export function newLeaf(bytesCapacity = leafBytesInitial): LeafNode {
+  const arrays = new ArrayBuffer(leafArraysBytes);
   return {
     kind: 'leaf',
     count: 0,
     bytes: new Uint8Array(bytesCapacity),
-    ends: new Uint32Array(leafEntriesMax),
-    fromSeqs: new Float64Array(leafEntriesMax),
-    toSeqs: new Float64Array(leafEntriesMax),
-    flags: new Uint16Array(leafEntriesMax),
+    fromSeqs: new Float64Array(arrays, 0, leafEntriesMax),
+    toSeqs: new Float64Array(arrays, leafEntriesMax * 8, leafEntriesMax),
+    ends: new Uint32Array(arrays, leafEntriesMax * 16, leafEntriesMax),
+    flags: new Uint16Array(arrays, leafEntriesMax * 20, leafEntriesMax),
     next: null,
     previous: null,
   };
@@ -205,7 +210,8 @@ export function leafAppend(
   assert(leaf.count < leafEntriesMax, 'a leaf has room before an append');
   const used = leafBytesUsed(leaf);
   ensureBytes(leaf, used + end - start);
-  leaf.bytes.set(source.subarray(start, end), used);
+  const bytes = leaf.bytes;
+  for (let i = start, at = used; i < end; i++, at++) bytes[at] = source[i]!; // no subarray view per entry
   leaf.ends[leaf.count] = used + end - start;
   leaf.fromSeqs[leaf.count] = fromSeq;
   leaf.toSeqs[leaf.count] = toSeq;
@@ -226,9 +232,13 @@ export function leafRemoveAt(leaf: LeafNode, slot: number): void {
   leaf.count--;
 }
 
-/** Moves the upper half of a full leaf into a new right sibling, linked after it; returns the sibling. */
-export function leafSplit(leaf: LeafNode): LeafNode {
-  const keep = leaf.count >>> 1;
+/**
+ * Moves the entries from `keep` on into a new right sibling, linked after it; returns the sibling. Half and half
+ * by default; an insert past the end of the last leaf keeps all but one entry on the left, so keys that only
+ * grow (heights, timestamps) fill leaves instead of leaving them half empty.
+ */
+export function leafSplit(leaf: LeafNode, keep = leaf.count >>> 1): LeafNode {
+  assert(keep >= 1 && keep < leaf.count, 'a split leaves entries on both sides');
   const moved = leaf.count - keep;
   const bytesFrom = keyStart(leaf, keep);
   const bytesTo = leafBytesUsed(leaf);

@@ -85,6 +85,28 @@ export class BPlusTreeBuilder {
     this.count++;
   }
 
+  /** Adds a leaf the caller filled (a load from columns); its entries must follow the ones before, in order. */
+  appendLeaf(leaf: LeafNode): void {
+    assert(leaf.count > 0 && leaf.count <= leafEntriesMax && leaf.next === null && leaf.previous === null, 'an appended leaf is filled and unlinked');
+    for (let slot = 0; slot < leaf.count; slot++) {
+      const start = keyStart(leaf, slot);
+      const end = keyEnd(leaf, slot);
+      let order = compareBytes(leaf.bytes, start, end, this.lastKey, 0, this.lastKey.length);
+      if (order === 0) order = leaf.fromSeqs[slot]! - this.lastSeq;
+      assert(this.count === 0 || order > 0, 'bulk-loaded entries come in strictly ascending (key, fromSeq) order');
+      assert(leaf.fromSeqs[slot]! < leaf.toSeqs[slot]!, 'an entry covers at least one seq');
+      this.lastKey = leaf.bytes.subarray(start, end);
+      this.lastSeq = leaf.fromSeqs[slot]!;
+      this.count++;
+    }
+    if (this.leaf !== null) {
+      this.leaf.next = leaf;
+      leaf.previous = this.leaf;
+    }
+    this.leaf = leaf;
+    this.leaves.push(leaf);
+  }
+
   finish(): BPlusTree {
     let level: TreeNode[] = this.leaves.length === 0 ? [newLeaf()] : this.leaves;
     while (level.length > 1) {
@@ -178,7 +200,10 @@ export class BPlusTree {
     // A full leaf splits first and the descent starts over: splits are rare (one per ~64 inserts), and the
     // fresh path then holds exactly the branches whose sizes grow.
     while (leaf.count === leafEntriesMax) {
-      this.addChild(this.pathNodes.length - 1, leaf, leafSplit(leaf));
+      const appending = leaf.next === null && leafLowerBound(leaf, key, fromSeq) === leaf.count;
+      const prepending = leaf.previous === null && leafLowerBound(leaf, key, fromSeq) === 0;
+      const keep = appending ? leaf.count - 1 : prepending ? 1 : leaf.count >>> 1;
+      this.addChild(this.pathNodes.length - 1, leaf, leafSplit(leaf, keep));
       leaf = this.descend(key, fromSeq);
     }
     const slot = leafLowerBound(leaf, key, fromSeq);
