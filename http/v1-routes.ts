@@ -181,8 +181,9 @@ async function query(rawBody: Record<string, unknown>, database: Database, ctx: 
   const source = new DatabaseQuerySource(v1, ctx.settings.queryTimeoutMs, () => ctx.clock.monotonicMs());
   const result = await runQuery(body.nql, source);
   const position = { seq: source.seq, head: v1.db.chainHead };
+  const cursor = result.cursor === undefined ? {} : { cursor: result.cursor };
   if (body.count === true) return { status: 200, body: { count: result.count, ...position } };
-  return { status: 200, body: { rows: result.rows, count: result.count, ...position } };
+  return { status: 200, body: { rows: result.rows, count: result.count, ...position, ...cursor } };
 }
 
 async function put(v1: V1Database, rawBody: Record<string, unknown>) {

@@ -389,3 +389,18 @@ describe('keep-alive hygiene', () => {
     }
   });
 });
+
+describe('NQL extensions over HTTP', () => {
+  it('returns a keyset cursor with a page, and the next page reads on at the same seq', async () => {
+    await createDb('pages');
+    for (let i = 0; i < 5; i++) await call('POST', '/v1/databases/pages/put', { coll: 'c', id: `k${i}`, doc: { n: i } });
+    const first = (await call('POST', '/v1/databases/pages/query', { nql: 'FROM c ORDER BY n DESC LIMIT 2' })).body;
+    expect(first.rows.map((row: { n: number }) => row.n)).toEqual([4, 3]);
+    expect(typeof first.cursor).toBe('string');
+    await call('POST', '/v1/databases/pages/put', { coll: 'c', id: 'k9', doc: { n: 9 } });
+    const second = (await call('POST', '/v1/databases/pages/query', { nql: `FROM c ORDER BY n DESC LIMIT 2 AFTER '${first.cursor}'` })).body;
+    expect(second.rows.map((row: { n: number }) => row.n)).toEqual([2, 1]);
+    const tampered = await call('POST', '/v1/databases/pages/query', { nql: `FROM c ORDER BY n DESC LIMIT 2 AFTER 'x${first.cursor}'` });
+    expect(tampered.status).toBe(400);
+  });
+});
