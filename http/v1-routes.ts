@@ -3,7 +3,7 @@
 // looked up before the action (so an unknown action on a missing database is a 404 for the database), and an
 // unmatched route or method is 404 `no such route`, never 405.
 import { NedbError, checkDbName, pythonStr, type Database, type JsonDocument, type V1BatchOp, type V1Database } from '../core/index.js';
-import { runQuery } from '../nql/index.js';
+import { type QueryStream, runQuery, streamQuery } from '../nql/index.js';
 import type { ServerContext } from './context.js';
 import { parseBody } from './body.js';
 import { DatabaseQuerySource } from './query-source.js';
@@ -179,11 +179,68 @@ async function query(rawBody: Record<string, unknown>, database: Database, ctx: 
     };
   const v1 = await ctx.v1(database.name);
   const source = new DatabaseQuerySource(v1, ctx.settings.queryTimeoutMs, () => ctx.clock.monotonicMs());
-  const result = await runQuery(body.nql, source);
   const position = { seq: source.seq, head: v1.db.chainHead };
+  const stream = body.count === true ? undefined : streamQuery(body.nql, source);
+  if (stream !== undefined) return streamedRows(stream, position);
+  const result = await runQuery(body.nql, source);
   const cursor = result.cursor === undefined ? {} : { cursor: result.cursor };
   if (body.count === true) return { status: 200, body: { count: result.count, ...position } };
   return { status: 200, body: { rows: result.rows, count: result.count, ...position, ...cursor } };
+}
+
+/** Replies up to this many rows as one JSON body; a larger answer streams (see streamedRows). */
+const rowsBeforeStreaming = 10_000;
+
+/**
+ * A row-wise answer: read up to `rowsBeforeStreaming` rows first, so small answers (and every error that
+ * happens early) get a normal reply; past that, the body streams page by page as the scan reads, so
+ * `FROM coll` works at any size without the server holding every row. An error after streaming began can
+ * only cut the body short (the status is sent), which a client sees as invalid JSON.
+ */
+async function streamedRows(stream: QueryStream, position: { seq: number; head: string }): Promise<RouteReply> {
+  const pages = stream.pages[Symbol.asyncIterator]();
+  const buffered: unknown[] = [];
+  for (;;) {
+    if (buffered.length >= rowsBeforeStreaming) break;
+    const next = await pages.next();
+    if (next.done === true) {
+      const { count, cursor } = stream.summary();
+      return { status: 200, body: { rows: buffered, count, ...position, ...(cursor === undefined ? {} : { cursor }) } };
+    }
+    buffered.push(...next.value);
+  }
+  const encoder = new TextEncoder();
+  let first = true;
+  const rowsText = (rows: unknown[]) => {
+    const text = rows.map((row) => JSON.stringify(row)).join(',');
+    const joined = first || text === '' ? text : `,${text}`;
+    if (text !== '') first = false;
+    return joined;
+  };
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(encoder.encode(`{"rows":[${rowsText(buffered)}`));
+    },
+    async pull(controller) {
+      try {
+        const next = await pages.next();
+        if (next.done !== true) {
+          controller.enqueue(encoder.encode(rowsText(next.value)));
+          return;
+        }
+        const { count, cursor } = stream.summary();
+        const tail = { count, ...position, ...(cursor === undefined ? {} : { cursor }) };
+        controller.enqueue(encoder.encode(`],${JSON.stringify(tail).slice(1)}`));
+        controller.close();
+      } catch (error) {
+        controller.error(error);
+      }
+    },
+    async cancel() {
+      await pages.return?.();
+    },
+  });
+  return { status: 200, response: new Response(body, { status: 200, headers: { 'Content-Type': 'application/json' } }) };
 }
 
 async function put(v1: V1Database, rawBody: Record<string, unknown>) {

@@ -67,6 +67,56 @@ function readSeqOf(plan: Plan, source: QuerySource): number {
   return plan.asOf === undefined ? source.seq : Math.min(plan.asOf, source.seq);
 }
 
+/** A row-wise query's output in pages, and its count and cursor once the last page was read. */
+export interface QueryStream {
+  pages: AsyncIterable<Doc[]>;
+  /** Valid after `pages` is exhausted. */
+  summary(): { count: number; cursor?: string };
+}
+
+/**
+ * Runs a query whose output is row by row (no GROUP BY, no COUNT(*)) as a stream of pages, so a client can
+ * read `FROM coll` over any number of documents without the server holding them all. Undefined for plans that
+ * need their whole result first; bad text throws NqlError as runQuery does.
+ */
+export function streamQuery(text: string, source: QuerySource): QueryStream | undefined {
+  const { ast, diagnostics } = parse(text);
+  const first = diagnostics[0];
+  if (first !== undefined) throw NqlError.fromDiagnostic(first);
+  assert(ast !== undefined, 'a parse without diagnostics yields a tree');
+  const plan = planQuery(ast);
+  if (plan.group !== undefined || plan.output.kind === 'Count') return undefined;
+  const context = new QueryContext(source, readSeqOf(plan, source));
+  const paging: Paging = { last: undefined, more: false };
+  let pages = candidatePages(plan.candidates, context);
+  for (const step of plan.steps) pages = runStep(step, pages, context, paging);
+  let count = 0;
+  const output = plan.output;
+  async function* shaped(): AsyncIterable<Doc[]> {
+    for await (const page of pages) {
+      count += page.length;
+      yield shape(page.map((row) => row.doc), output);
+    }
+  }
+  return {
+    pages: shaped(),
+    summary: () => {
+      const cursor = cursorOf(plan, context, paging);
+      return cursor === undefined ? { count } : { count, cursor };
+    },
+  };
+}
+
+function cursorOf(plan: Plan, context: QueryContext, paging: Paging): string | undefined {
+  const limit = plan.steps.find((step) => step.kind === 'Limit');
+  if (limit?.kind !== 'Limit' || limit.cursor === undefined || !paging.more || paging.last === undefined) return undefined;
+  const last = paging.last;
+  return encodeCursor({
+    seq: context.readSeq, fingerprint: limit.cursor.fingerprint, id: last.id,
+    keys: limit.cursor.keys.map((key) => readPath(last.doc, key.path) ?? null),
+  });
+}
+
 export async function executePlan(plan: Plan, source: QuerySource): Promise<QueryResult> {
   const context = new QueryContext(source, readSeqOf(plan, source));
   const paging: Paging = { last: undefined, more: false };
@@ -83,14 +133,8 @@ export async function executePlan(plan: Plan, source: QuerySource): Promise<Quer
   }
   rows = shape(rows, plan.output);
   const result: QueryResult = { rows, count: rows.length };
-  const limit = plan.steps.find((step) => step.kind === 'Limit');
-  if (limit?.kind === 'Limit' && limit.cursor !== undefined && paging.more && paging.last !== undefined) {
-    const last = paging.last;
-    result.cursor = encodeCursor({
-      seq: context.readSeq, fingerprint: limit.cursor.fingerprint, id: last.id,
-      keys: limit.cursor.keys.map((key) => readPath(last.doc, key.path) ?? null),
-    });
-  }
+  const cursor = cursorOf(plan, context, paging);
+  if (cursor !== undefined) result.cursor = cursor;
   return result;
 }
 

@@ -44,3 +44,24 @@ describe('long queries', () => {
     }
   });
 });
+
+describe('large answers', () => {
+  it('streams a bare FROM over more rows than it buffers, as one valid JSON body', async () => {
+    const server = await startTestServer();
+    try {
+      await fill(server, 'wide', 25_000);
+      const reply = await server.request('POST', '/v1/databases/wide/query', { nql: 'FROM blocks' });
+      expect(reply.status).toBe(200);
+      expect(reply.body.count).toBe(25_000);
+      expect(reply.body.rows).toHaveLength(25_000);
+      expect(reply.body.seq).toBe(24_999);
+      expect(new Set(reply.body.rows.map((row: { _id: string }) => row._id)).size).toBe(25_000);
+      const paged = await server.request('POST', '/v1/databases/wide/query', { nql: 'FROM blocks LIMIT 20000 SELECT height' });
+      expect(paged.body.rows).toHaveLength(20_000);
+      expect(Object.keys(paged.body.rows[0])).toEqual(['height']);
+      expect(typeof paged.body.cursor).toBe('string');
+    } finally {
+      await server.close();
+    }
+  });
+});
