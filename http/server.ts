@@ -3,7 +3,7 @@
 // any fetch function (the Hono app in production, a stub in tests), so this file knows nothing of routes.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { type HttpBindings, serve } from '@hono/node-server';
 import {
   connectionsCheckingIntervalMs,
   connectionsMax,
@@ -23,7 +23,8 @@ export interface ServerLimits {
 }
 
 export interface StartServerOptions {
-  fetch: (request: Request) => Response | Promise<Response>;
+  /** A fetch handler; the second argument is the adapter's bindings ({ incoming, outgoing } on Node), passed through. */
+  fetch: (request: Request, env: HttpBindings) => Response | Promise<Response>;
   host: string;
   /** 0: any free port (the bound one is in RunningServer.port). */
   port: number;
@@ -50,7 +51,7 @@ export function startServer(options: StartServerOptions): Promise<RunningServer>
   const bounds: ServerLimits = { ...defaultServerLimits, ...options.limits };
   return new Promise<RunningServer>((resolve, reject) => {
     const server = serve({
-      fetch: (request) => options.fetch(request),
+      fetch: (request, env) => options.fetch(request, env as HttpBindings),
       hostname: options.host,
       port: options.port,
       createServer,
