@@ -12,6 +12,7 @@ import { registerQuery } from './commands/query.js';
 import { registerBackup } from './commands/backup.js';
 import { registerRestore } from './commands/restore.js';
 import { registerExport } from './commands/export.js';
+import { registerMigrateV1 } from './commands/migrate-v1.js';
 import { CliError, type ExitCode, exitCodes, reportError } from './errors.js';
 
 function buildCli(): ReturnType<typeof cac> {
@@ -26,6 +27,7 @@ function buildCli(): ReturnType<typeof cac> {
   registerExport(cli);
   registerBackup(cli);
   registerRestore(cli);
+  registerMigrateV1(cli);
   cli.usage(
     '<command> [options]\n\n' +
       '  serve runs the server; query, import, get and checkpoint take --url to talk to one, or work directly\n' +

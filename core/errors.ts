@@ -104,6 +104,7 @@ export const errorCodes = {
   UNAUTHORIZED: { kind: 'unauthorized', message: 'missing or invalid bearer token' },
   ROUTE_NOT_FOUND: { kind: 'not_found', message: 'no such route' },
   BACKUP_INVALID: { kind: 'invalid_input', message: 'backup file {file}: {reason}' },
+  V1_MIGRATION_FAILED: { kind: 'invalid_input', message: '{reason}' },
   DOC_NOT_FOUND: { kind: 'not_found', message: 'document not found: {coll}/{id}' },
   FEATURE_NOT_IMPLEMENTED: { kind: 'not_implemented', message: '{feature} is not implemented in nedb yet; {hint}' },
 } as const satisfies Record<string, ErrorSpec>;

@@ -1,5 +1,6 @@
 // Failures of reading NEDB v1 data. They name the file and, for log lines, the byte offset and line number,
-// so the operator can look at the exact place. (Not NedbErrors: they never reach a protocol layer.)
+// so the operator can look at the exact place.
+import { NedbError } from '../../errors.js';
 
 export interface V1Location {
   file: string;
@@ -9,12 +10,15 @@ export interface V1Location {
   line: number;
 }
 
-export class V1MigrationError extends Error {
+/** Anything that stops a migration (damaged or unreadable v1 data, a wrong key, an existing target). */
+export class V1MigrationError extends NedbError {
   constructor(
     message: string,
     readonly location?: V1Location,
   ) {
-    super(location === undefined ? message : `${location.file}: byte offset ${location.offset} (line ${location.line}): ${message}`);
-    this.name = 'V1MigrationError';
+    super('V1_MIGRATION_FAILED', {
+      reason: location === undefined ? message : `${location.file}: byte offset ${location.offset} (line ${location.line}): ${message}`,
+      ...(location === undefined ? {} : { file: location.file, offset: location.offset, line: location.line }),
+    });
   }
 }

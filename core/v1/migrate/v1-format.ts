@@ -126,28 +126,44 @@ class RawCanonicaliser {
       }
     }
     if (c === '"') return pythonJsonString(this.string());
-    for (const word of ['true', 'false', 'null', 'NaN', 'Infinity', '-Infinity'])
-      if (this.text.startsWith(word, this.pos)) {
+    const start = this.pos;
+    const text = this.text;
+    if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) {
+      if (text.startsWith('-Infinity', start)) {
+        this.pos += 9;
+        return '-Infinity';
+      }
+      for (this.pos++; this.pos < text.length; this.pos++) {
+        const d = text.charCodeAt(this.pos);
+        // digits . e E + -
+        if (!((d >= 0x30 && d <= 0x39) || d === 0x2e || d === 0x65 || d === 0x45 || d === 0x2b || d === 0x2d)) break;
+      }
+      return text.slice(start, this.pos);
+    }
+    for (const word of ['true', 'false', 'null', 'NaN', 'Infinity'])
+      if (text.startsWith(word, start)) {
         this.pos += word.length;
         return word;
       }
-    const start = this.pos;
-    while (this.pos < this.text.length && /[-+0-9.eE]/.test(this.text[this.pos]!)) this.pos++;
-    if (this.pos === start) this.fail('expected a value');
-    return this.text.slice(start, this.pos);
+    return this.fail('expected a value');
   }
 
   private string(): string {
     if (this.text[this.pos] !== '"') this.fail('expected a string');
     const start = this.pos;
+    let escaped = false;
     this.pos++;
     for (;;) {
       const c = this.text.charCodeAt(this.pos);
       if (Number.isNaN(c)) this.fail('unterminated string');
       this.pos++;
       if (c === 0x22) break;
-      if (c === 0x5c) this.pos++;
+      if (c === 0x5c) {
+        escaped = true;
+        this.pos++;
+      }
     }
+    if (!escaped) return this.text.slice(start + 1, this.pos - 1);
     try {
       return JSON.parse(this.text.slice(start, this.pos)) as string;
     } catch {
