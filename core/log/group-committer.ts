@@ -49,6 +49,7 @@ export class GroupCommitter<T = unknown> {
 
   private readonly waiters: Waiter<T>[] = [];
   private running = false;
+  private syncInFlight: Promise<void> | undefined;
   private syncDue = false;
   private syncTimer: ReturnType<typeof setTimeout> | undefined;
   /** flush() callers: each waits until every seq assigned before its call is durable. */
@@ -105,6 +106,11 @@ export class GroupCommitter<T = unknown> {
     }
   }
 
+  /**
+   * Writes and fsyncs overlap: while one group's fdatasync runs, the next group is already written, so its own
+   * fsync can start the moment the first ends. At most one sync is in flight; a sync makes durable only what
+   * was written before it started.
+   */
   private async loop(): Promise<void> {
     this.running = true;
     try {
@@ -117,11 +123,16 @@ export class GroupCommitter<T = unknown> {
           this.settle();
           this.scheduleSync();
         }
-        if (this.syncWanted()) {
-          await this.syncGroup();
+        if (this.syncInFlight === undefined && this.syncWanted())
+          this.syncInFlight = this.syncGroup().finally(() => {
+            this.syncInFlight = undefined;
+          });
+        if (this.logs.some((log) => log.pendingBytes > 0)) continue;
+        if (this.syncInFlight !== undefined) {
+          await this.syncInFlight;
           continue;
         }
-        if (!hasPending) break;
+        if (!this.syncWanted()) break;
       }
     } finally {
       this.running = false;
