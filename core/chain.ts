@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { Encoder } from '@msgpack/msgpack';
 import type { LoggedOp } from './log/record.js';
-import { utf8Bytes } from './keys.js';
+import { utf8Length } from './keys.js';
 
 export const genesisHeadHex = '0'.repeat(64);
 const backgroundFoldDelayMs = 1000;
@@ -24,6 +24,13 @@ function updateLength(hash: ReturnType<typeof createHash>, bytes: Uint8Array | n
   if (bytes !== null && bytes.length > 0) hash.update(bytes);
 }
 
+/** u32 UTF-8 length, then the text's UTF-8 bytes (hashed by node:crypto without an intermediate buffer). */
+function updateText(hash: ReturnType<typeof createHash>, text: string): void {
+  scratch.setUint32(0, utf8Length(text), true);
+  hash.update(scratchBytes.subarray(0, 4));
+  if (text.length > 0) hash.update(text, 'utf8');
+}
+
 export function opHash(previous: Uint8Array, op: LoggedOp): Uint8Array {
   const hash = createHash('sha256');
   hash.update(previous);
@@ -31,8 +38,8 @@ export function opHash(previous: Uint8Array, op: LoggedOp): Uint8Array {
   scratch.setUint8(8, op.kind);
   scratch.setUint8(9, op.ns);
   hash.update(scratchBytes.subarray(0, 10));
-  updateLength(hash, utf8Bytes(op.coll));
-  updateLength(hash, utf8Bytes(op.id));
+  updateText(hash, op.coll);
+  updateText(hash, op.id);
   updateLength(hash, op.doc);
   updateLength(hash, op.meta === null ? null : metaEncoder.encode(op.meta));
   return new Uint8Array(hash.digest());

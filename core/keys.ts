@@ -76,6 +76,48 @@ export function encodeCollPrefix(ns: Namespace, coll: string): Uint8Array {
   return prefix;
 }
 
+/** FNV-1a step over the UTF-8 bytes of `text`, without encoding it (hot path: every write and read). */
+function fnvUtf8(hash: number, text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    let c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const low = text.charCodeAt(i + 1);
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00);
+        i++;
+      }
+    }
+    if (c < 0x80) hash = Math.imul(hash ^ c, 0x01000193);
+    else if (c < 0x800) {
+      hash = Math.imul(hash ^ (0xc0 | (c >> 6)), 0x01000193);
+      hash = Math.imul(hash ^ (0x80 | (c & 0x3f)), 0x01000193);
+    } else if (c < 0x10000) {
+      hash = Math.imul(hash ^ (0xe0 | (c >> 12)), 0x01000193);
+      hash = Math.imul(hash ^ (0x80 | ((c >> 6) & 0x3f)), 0x01000193);
+      hash = Math.imul(hash ^ (0x80 | (c & 0x3f)), 0x01000193);
+    } else {
+      hash = Math.imul(hash ^ (0xf0 | (c >> 18)), 0x01000193);
+      hash = Math.imul(hash ^ (0x80 | ((c >> 12) & 0x3f)), 0x01000193);
+      hash = Math.imul(hash ^ (0x80 | ((c >> 6) & 0x3f)), 0x01000193);
+      hash = Math.imul(hash ^ (0x80 | (c & 0x3f)), 0x01000193);
+    }
+  }
+  return hash;
+}
+
+/** partitionOfKey(encodeKey(ns, coll, id), partitions), computed without building the key. */
+export function partitionOf(ns: Namespace, coll: string, id: string, partitions: number): number {
+  let hash = Math.imul(0x811c9dc5 ^ ns, 0x01000193);
+  const collBytes = utf8Length(coll);
+  hash = Math.imul(hash ^ ((collBytes >>> 24) & 0xff), 0x01000193);
+  hash = Math.imul(hash ^ ((collBytes >>> 16) & 0xff), 0x01000193);
+  hash = Math.imul(hash ^ ((collBytes >>> 8) & 0xff), 0x01000193);
+  hash = Math.imul(hash ^ (collBytes & 0xff), 0x01000193);
+  hash = fnvUtf8(hash, coll);
+  hash = fnvUtf8(hash, id);
+  return (hash >>> 0) % partitions;
+}
+
 /**
  * The partition that owns a key: FNV-1a (32-bit) over the encoded key, modulo the partition count. Part of the
  * on-disk format (a partition's log and snapshot hold exactly its keys), so it never changes.

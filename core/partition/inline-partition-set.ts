@@ -2,7 +2,7 @@
 // the precondition check to the append of its records, so nothing interleaves with it; only the wait for its
 // durability is asynchronous. That one synchronous step is what a writer thread will do on its side of a ring.
 import { NedbError } from '../errors.js';
-import { type Namespace, compareCodePoints, encodeKey, partitionOfKey } from '../keys.js';
+import { type Namespace, compareCodePoints, partitionOf } from '../keys.js';
 import { recordBytesMax, unwrittenLogBytesMax } from '../limits.js';
 import type { FileSystem } from '../platform/file-system.js';
 import type { Logger } from '../platform/logger.js';
@@ -91,7 +91,7 @@ export class InlinePartitionSet implements PartitionSet {
   }
 
   private partitionOf(op: { kind: OpKind; ns: Namespace; coll: string; id: string }): number {
-    return op.kind === OpKind.mark ? 0 : partitionOfKey(encodeKey(op.ns, op.coll, op.id), this.partitions);
+    return op.kind === OpKind.mark ? 0 : partitionOf(op.ns, op.coll, op.id, this.partitions);
   }
 
   /** Folds the chain in seq order and tells listeners (SSE, replication) what became visible. */
@@ -163,12 +163,12 @@ export class InlinePartitionSet implements PartitionSet {
   }
 
   async get(ns: Namespace, coll: string, id: string, asOf: number): Promise<VersionRead | undefined> {
-    const store = this.options.stores[partitionOfKey(encodeKey(ns, coll, id), this.partitions)]!;
+    const store = this.options.stores[partitionOf(ns, coll, id, this.partitions)]!;
     return store.versionAt(ns, coll, id, Math.min(asOf, this.committer.visibleSeq));
   }
 
   async head(ns: Namespace, coll: string, id: string): Promise<{ seq: number; live: boolean } | undefined> {
-    return this.options.stores[partitionOfKey(encodeKey(ns, coll, id), this.partitions)]!.head(ns, coll, id);
+    return this.options.stores[partitionOf(ns, coll, id, this.partitions)]!.head(ns, coll, id);
   }
 
   /** Pages of rows in code point order of id: a k-way merge of the partitions' ordered scans. */

@@ -65,11 +65,6 @@ export class V1PreconditionFailed extends NedbError {
   }
 }
 
-/** Drops undefined fields, so optional fields are absent rather than present-and-undefined. */
-function defined<T extends object>(value: { [K in keyof T]: T[K] | undefined }): T {
-  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as T;
-}
-
 export class V1Database {
   /** Per client: the highest nonce accepted, and the counter implicit nonces are taken from. */
   private readonly nonces = new Map<string, { high: number; auto: number }>();
@@ -112,19 +107,16 @@ export class V1Database {
     return nonce;
   }
 
+  /** The op's metadata; optional fields are absent rather than undefined (written on every op: no helpers). */
   private meta(op: string, client: string, nonce: number, provenance: V1Provenance): OpMeta {
-    return defined<OpMeta>({
-      op,
-      client,
-      nonce,
-      ts: this.clock.nowMs(),
-      idem: provenance.idem,
-      causedBy: provenance.causedBy,
-      evidence: provenance.evidence,
-      confidence: provenance.confidence,
-      validFrom: provenance.validFrom,
-      validTo: provenance.validTo,
-    });
+    const meta: OpMeta = { op, client, nonce, ts: this.clock.nowMs() };
+    if (provenance.idem !== undefined) meta.idem = provenance.idem;
+    if (provenance.causedBy !== undefined) meta.causedBy = provenance.causedBy;
+    if (provenance.evidence !== undefined) meta.evidence = provenance.evidence;
+    if (provenance.confidence !== undefined) meta.confidence = provenance.confidence;
+    if (provenance.validFrom !== undefined) meta.validFrom = provenance.validFrom;
+    if (provenance.validTo !== undefined) meta.validTo = provenance.validTo;
+    return meta;
   }
 
   /** The v1 stored document: the given doc, `_id` unless present, `_expires_at` and the mirrored fields. */
