@@ -35,7 +35,7 @@ import { NedbError } from './errors.js';
 import { crc32c } from './crc32c.js';
 import { dbNamePattern } from './limits.js';
 import type { FileHandle, FileSystem } from './platform/file-system.js';
-import { errorCode } from './platform/file-system.js';
+import { errorCode, readWholeFile } from './platform/file-system.js';
 import type { Clock } from './platform/clock.js';
 import { type Logger, silentLogger } from './platform/logger.js';
 import { type ProcessInfo, systemProcessInfo } from './platform/process-info.js';
@@ -179,7 +179,7 @@ async function copyDatabaseFiles(source: BackupSource, manifest: Manifest, seq: 
     }
     const { partition, segmentNo } = parseSegmentFileName(file.path.slice('wal/'.length))!;
     if (endedPartitions.has(partition)) continue;
-    const bytes = await readWhole(fs, from);
+    const bytes = await readWholeFile(fs, from);
     const end = endOfRecordsUpTo(bytes, partition, segmentNo, from, seq);
     progress(file.bytes);
     if (end === undefined) {
@@ -432,22 +432,6 @@ async function fileSize(fs: FileSystem, path: string): Promise<number> {
   }
 }
 
-async function readWhole(fs: FileSystem, path: string): Promise<Uint8Array> {
-  const file = await fs.open(path, 'read');
-  try {
-    const size = await file.size();
-    const bytes = new Uint8Array(size);
-    let done = 0;
-    while (done < size) {
-      const read = await file.read(bytes, done, size - done, done);
-      if (read === 0) break;
-      done += read;
-    }
-    return bytes.subarray(0, done);
-  } finally {
-    await file.close();
-  }
-}
 
 /**
  * Copies a file whole in chunks (reading the next chunk while the last one is written) and answers its size

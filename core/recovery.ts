@@ -6,7 +6,7 @@
 // caller only when the database is opened for writing.
 import { NedbError } from './errors.js';
 import type { Manifest } from './manifest.js';
-import type { FileSystem } from './platform/file-system.js';
+import { type FileSystem, readWholeFile } from './platform/file-system.js';
 import type { Logger } from './platform/logger.js';
 import type { TxnRecord } from './log/record.js';
 import { type SegmentScan, listSegments, scanSegment, segmentFileName, segmentHeaderBytes } from './log/segment.js';
@@ -64,7 +64,7 @@ export async function recoverLogs(
       const segments: ScannedSegment[] = [];
       for (const segmentNo of replayed) {
         const path = `${walDir}/${segmentFileName(p, segmentNo)}`;
-        const bytes = await readWhole(fs, path);
+        const bytes = await readWholeFile(fs, path);
         onBytes(bytes.length);
         segments.push({ segmentNo, path, scan: scanSegment(bytes, p, segmentNo, path) });
       }
@@ -178,22 +178,6 @@ function cutPartition(
   };
 }
 
-async function readWhole(fs: FileSystem, path: string): Promise<Uint8Array> {
-  const file = await fs.open(path, 'read');
-  try {
-    const size = await file.size();
-    const bytes = new Uint8Array(size);
-    let done = 0;
-    while (done < size) {
-      const read = await file.read(bytes, done, size - done, done);
-      if (read === 0) break;
-      done += read;
-    }
-    return done === size ? bytes : bytes.subarray(0, done);
-  } finally {
-    await file.close();
-  }
-}
 
 export async function applyRepairs(fs: FileSystem, walDir: string, repairs: RepairAction[], logger: Logger): Promise<void> {
   for (const repair of repairs) {

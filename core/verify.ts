@@ -7,7 +7,7 @@ import { isNedbError } from './errors.js';
 import { DirectoryLock } from './lock.js';
 import { readManifest } from './manifest.js';
 import { nodeFileSystem } from './platform/node-file-system.js';
-import type { FileSystem } from './platform/file-system.js';
+import { type FileSystem, readWholeFile } from './platform/file-system.js';
 import { type ProcessInfo, systemProcessInfo } from './platform/process-info.js';
 import { type Logger, silentLogger } from './platform/logger.js';
 import { systemClock } from './platform/clock.js';
@@ -43,22 +43,6 @@ async function databaseNames(fs: FileSystem, dir: string): Promise<string[]> {
   return names.sort();
 }
 
-async function readAll(fs: FileSystem, path: string): Promise<Uint8Array> {
-  const file = await fs.open(path, 'read');
-  try {
-    const size = await file.size();
-    const bytes = new Uint8Array(size);
-    let done = 0;
-    while (done < size) {
-      const read = await file.read(bytes, done, size - done, done);
-      if (read === 0) break;
-      done += read;
-    }
-    return bytes.subarray(0, done);
-  } finally {
-    await file.close();
-  }
-}
 
 export async function verifyDataDirectory(dir: string, fs: FileSystem = nodeFileSystem): Promise<VerifyReport> {
   const report: VerifyReport = { ok: true, databases: [], problems: [] };
@@ -100,7 +84,7 @@ export async function verifyDataDirectory(dir: string, fs: FileSystem = nodeFile
           const path = `${segmentDir}/${segmentFileName(p, segmentNo)}`;
           summary.segments++;
           try {
-            const scan = scanSegment(await readAll(fs, path), p, segmentNo, path);
+            const scan = scanSegment(await readWholeFile(fs, path), p, segmentNo, path);
             summary.records += scan.records.length;
             const isLastLive = where === 'wal' && i === numbers.length - 1;
             if (scan.damage !== undefined) problem(path, scan.damage.offset, scan.damage.reason);
@@ -142,7 +126,7 @@ export async function repairDataDirectory(
       await fs.mkdir(damagedDir);
       await fs.syncDir(dbDir);
       // The damaged rest of this segment, then every later segment of the partition (they follow a gap).
-      const bytes = await readAll(fs, problem.file);
+      const bytes = await readWholeFile(fs, problem.file);
       const restPath = `${damagedDir}/${name}.from-${problem.offset}`;
       await writeFileDurably(fs, restPath, bytes.subarray(problem.offset));
       const file = await fs.open(problem.file, 'readWrite');
@@ -158,7 +142,7 @@ export async function repairDataDirectory(
         if (later <= segmentNo) continue;
         const laterName = segmentFileName(partition, later);
         const laterPath = `${dbDir}/wal/${laterName}`;
-        const laterBytes = (await readAll(fs, laterPath)).length;
+        const laterBytes = (await readWholeFile(fs, laterPath)).length;
         await fs.rename(laterPath, `${damagedDir}/${laterName}`);
         report.actions.push({ database: problem.database, file: laterPath, offset: 0, bytesMoved: laterBytes, movedTo: `${damagedDir}/${laterName}`, reason: 'follows a damaged segment of the same partition' });
         handled.add(laterPath);

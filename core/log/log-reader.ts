@@ -4,7 +4,7 @@
 // only. Records are intact by construction (recovery cut anything else); a damaged archived segment is
 // reported, never skipped.
 import { NedbError } from '../errors.js';
-import type { FileSystem } from '../platform/file-system.js';
+import { type FileSystem, readWholeFile } from '../platform/file-system.js';
 import type { LoggedOp } from './record.js';
 import { listSegments, scanSegment, segmentFileName } from './segment.js';
 
@@ -13,22 +13,6 @@ export interface LogPaths {
   archive: string;
 }
 
-async function readWhole(fs: FileSystem, path: string): Promise<Uint8Array> {
-  const file = await fs.open(path, 'read');
-  try {
-    const size = await file.size();
-    const bytes = new Uint8Array(size);
-    let done = 0;
-    while (done < size) {
-      const read = await file.read(bytes, done, size - done, done);
-      if (read === 0) break;
-      done += read;
-    }
-    return bytes.subarray(0, done);
-  } finally {
-    await file.close();
-  }
-}
 
 export async function readOps(fs: FileSystem, paths: LogPaths, partitions: number, fromSeq: number, toSeq: number): Promise<LoggedOp[]> {
   const ops: LoggedOp[] = [];
@@ -40,7 +24,7 @@ export async function readOps(fs: FileSystem, paths: LogPaths, partitions: numbe
     const numbers = [...byNumber.keys()].sort((a, b) => b - a);
     for (const segmentNo of numbers) {
       const path = `${byNumber.get(segmentNo)}/${segmentFileName(p, segmentNo)}`;
-      const scan = scanSegment(await readWhole(fs, path), p, segmentNo, path);
+      const scan = scanSegment(await readWholeFile(fs, path), p, segmentNo, path);
       if (scan.damage !== undefined)
         throw new NedbError('LOG_CORRUPT', { file: path, offset: scan.damage.offset, reason: scan.damage.reason });
       for (const { record } of scan.records)

@@ -47,3 +47,24 @@ export function errorCode(error: unknown): string | undefined {
     ? error.code
     : undefined;
 }
+
+/**
+ * A whole file in one buffer, by positioned reads: for bounded files (a log segment, a backup's file), never
+ * for a snapshot's documents. A file that shrinks meanwhile returns what was there.
+ */
+export async function readWholeFile(fs: FileSystem, path: string): Promise<Uint8Array> {
+  const file = await fs.open(path, 'read');
+  try {
+    const size = await file.size();
+    const bytes = new Uint8Array(size);
+    let done = 0;
+    while (done < size) {
+      const read = await file.read(bytes, done, size - done, done);
+      if (read === 0) break;
+      done += read;
+    }
+    return done === size ? bytes : bytes.subarray(0, done);
+  } finally {
+    await file.close();
+  }
+}
