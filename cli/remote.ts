@@ -1,8 +1,8 @@
 // Talking to a running server instead of opening a data directory: --url, or the address a server left in
 // the lock file of the directory it holds.
 import { NedbClient } from '../client/nedb-client.js';
-import { isNedbError } from '../core/index.js';
-import { type CommandContext, textOption } from './options.js';
+import { DataDirectory, isNedbError } from '../core/index.js';
+import { type CommandContext, dataDirOf, stderrLogger, textOption } from './options.js';
 
 /** The bearer token for --url: NEDBD_TOKEN (v1's variable); never a command-line argument. */
 function tokenFromEnvironment(): string | undefined {
@@ -26,4 +26,20 @@ export function serverHolding(error: unknown): NedbClient | undefined {
   if (holder?.address === undefined) return undefined;
   process.stderr.write(`note: a server at ${holder.address} holds this data directory; asking it instead\n`);
   return new NedbClient(holder.address, tokenFromEnvironment());
+}
+
+/** Where a reading command reads: a server, or a data directory opened read-only (close it when done). */
+export type ReadTarget = { kind: 'remote'; client: NedbClient } | { kind: 'local'; data: DataDirectory };
+
+/** --url; else the data directory, read-only; else, when a server holds that directory, that server. */
+export async function readTarget(context: CommandContext): Promise<ReadTarget> {
+  const remote = remoteOf(context);
+  if (remote !== undefined) return { kind: 'remote', client: remote };
+  try {
+    return { kind: 'local', data: await DataDirectory.open(dataDirOf(context), { readOnly: true, logger: stderrLogger }) };
+  } catch (error) {
+    const server = serverHolding(error);
+    if (server === undefined) throw error;
+    return { kind: 'remote', client: server };
+  }
 }

@@ -3,12 +3,12 @@
 // it has no `_id` field, `_id` (the document's id) is put first, so the import keys it the same.
 import type { Writable } from 'node:stream';
 import type { CAC } from 'cac';
-import { DataDirectory, type Database } from '../../core/index.js';
+import type { Database } from '../../core/index.js';
 import type { NedbClient } from '../../client/nedb-client.js';
 import { commandAction } from '../command.js';
 import { type ExitCode, exitCodes } from '../errors.js';
-import { type CommandContext, dataDirOf, dbOf, integerOption, requiredText, stderrLogger } from '../options.js';
-import { remoteOf, serverHolding } from '../remote.js';
+import { type CommandContext, dbOf, integerOption, requiredText } from '../options.js';
+import { readTarget } from '../remote.js';
 
 export function registerExport(cli: CAC): void {
   cli
@@ -33,16 +33,9 @@ export async function exportCommand(context: CommandContext, out: Writable = pro
   const coll = requiredText(context, 'coll', 'blocks');
   const asOf = integerOption(context, 'as-of');
   const dbName = dbOf(context);
-  const remote = remoteOf(context);
-  if (remote !== undefined) return remoteExport(remote, dbName, coll, asOf, out);
-  let data: DataDirectory;
-  try {
-    data = await DataDirectory.open(dataDirOf(context), { readOnly: true, logger: stderrLogger });
-  } catch (error) {
-    const server = serverHolding(error);
-    if (server === undefined) throw error;
-    return remoteExport(server, dbName, coll, asOf, out);
-  }
+  const target = await readTarget(context);
+  if (target.kind === 'remote') return remoteExport(target.client, dbName, coll, asOf, out);
+  const data = target.data;
   try {
     const db = await data.open(dbName);
     const { seq, documents } = await exportCollection(db, coll, asOf, out);

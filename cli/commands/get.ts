@@ -1,11 +1,10 @@
 // `nedb get`: one document by id, as one line of JSON. Opens the directory read-only, so it changes no file.
 import type { CAC } from 'cac';
-import { DataDirectory } from '../../core/index.js';
 import { commandAction } from '../command.js';
 import { CliError, type ExitCode, exitCodes } from '../errors.js';
-import { remoteOf, serverHolding } from '../remote.js';
+import { readTarget } from '../remote.js';
 import type { NedbClient } from '../../client/nedb-client.js';
-import { type CommandContext, dataDirOf, dbOf, integerOption, requiredText, stderrLogger } from '../options.js';
+import { type CommandContext, dbOf, integerOption, requiredText } from '../options.js';
 
 export function registerGet(cli: CAC): void {
   cli
@@ -25,16 +24,9 @@ async function getCommand(context: CommandContext, id: string): Promise<ExitCode
   const coll = requiredText(context, 'coll', 'blocks');
   const asOf = integerOption(context, 'as-of');
   const dbName = dbOf(context);
-  const remote = remoteOf(context);
-  if (remote !== undefined) return remoteGet(remote, dbName, coll, id, asOf);
-  let data: DataDirectory;
-  try {
-    data = await DataDirectory.open(dataDirOf(context), { readOnly: true, logger: stderrLogger });
-  } catch (error) {
-    const server = serverHolding(error);
-    if (server === undefined) throw error;
-    return remoteGet(server, dbName, coll, id, asOf);
-  }
+  const target = await readTarget(context);
+  if (target.kind === 'remote') return remoteGet(target.client, dbName, coll, id, asOf);
+  const data = target.data;
   try {
     const db = await data.open(dbName);
     const found = await db.get(coll, id, asOf === undefined ? {} : { asOf });
