@@ -336,8 +336,18 @@ export class Database {
   }
 
   async setIndexDefinitions(definitions: unknown[]): Promise<void> {
+    await this.updateIndexDefinitions(() => definitions);
+  }
+
+  /** Read-modify-write of the index definitions inside the MANIFEST queue, so concurrent changes all land. */
+  async updateIndexDefinitions(change: (current: readonly unknown[]) => unknown[]): Promise<void> {
     if (this.options.readOnly) throw new NedbError('READ_ONLY', { name: this.name });
-    await this.partitionSet().updateManifest((current) => ({ ...current, indexes: definitions }));
+    await this.partitionSet().updateManifest((current) => ({ ...current, indexes: change(current.indexes) }));
+  }
+
+  /** Resolves once every write up to `seq` is visible (and so durable as its durability asked). */
+  whenVisible(seq: number): Promise<void> {
+    return this.partitionSet().whenVisible(seq);
   }
 
   /** Whether any partition has a snapshot (v1's `has_snapshot`). */

@@ -59,25 +59,24 @@ export class DirectoryLock {
       ...(address === undefined ? {} : { address }),
       createdMs: nowMs,
     };
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        // No fsync: the lock excludes live processes only. After a crash a lost or leftover lock file is the same
-        // thing (a stale lock, taken over), so making it durable would only slow every open down.
-        const file = await fs.open(path, 'createExclusive');
-        try {
-          await file.write(new TextEncoder().encode(`${JSON.stringify(content)}\n`), 0);
-        } finally {
-          await file.close();
-        }
-        return new DirectoryLock(fs, path, content);
-      } catch (error) {
-        if (errorCode(error) !== 'EEXIST') throw error;
+    for (let attempt = 0; attempt < lockAttemptsMax; attempt++) {
+      if (await createLock(fs, path, content)) {
+        // After a takeover another opener may have judged the same lock stale and replaced ours: look again
+        // once it had time to, and keep the lock only if it is still ours.
+        if (attempt === 0) return new DirectoryLock(fs, path, content);
+        await sleep(takeoverSettleMs);
+        const now = await readLock(fs, path);
+        if (now?.pid === content.pid && now.createdMs === content.createdMs) return new DirectoryLock(fs, path, content);
+        continue;
       }
-      const holder = await readLock(fs, path);
+      const holder = await readLockPatiently(fs, path);
       if (holder !== undefined && isHeld(holder, processes)) {
         const where = holder.address === undefined ? '' : ` (serving at ${holder.address})`;
         throw new NedbError('LOCKED', { dir, pid: holder.pid, address: where, holder });
       }
+      // Unlink only the stale lock that was judged: if it changed meanwhile, someone else took over; look again.
+      const again = await readLock(fs, path);
+      if (again?.pid !== holder?.pid || again?.createdMs !== holder?.createdMs) continue;
       logger.warn(`lock: taking over the stale lock of process ${holder?.pid ?? 'unknown'} in ${dir}`);
       await fs.unlink(path).catch(() => undefined);
     }
@@ -88,6 +87,49 @@ export class DirectoryLock {
     const holder = await readLock(this.fs, this.path);
     if (holder?.pid === this.content.pid && holder.createdMs === this.content.createdMs) await this.fs.unlink(this.path);
   }
+}
+
+const lockAttemptsMax = 5;
+/** A live opener writes its lock within microseconds of creating it; an empty lock older than this is stale. */
+const emptyLockPatienceMs = 500;
+const emptyLockPollMs = 20;
+/** How long a taker waits before checking that a takeover still holds. */
+const takeoverSettleMs = 25;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Creates the lock exclusively with its content; false when a lock exists. */
+async function createLock(fs: FileSystem, path: string, content: LockContent): Promise<boolean> {
+  // No fsync: the lock excludes live processes only. After a crash a lost or leftover lock file is the same
+  // thing (a stale lock, taken over), so making it durable would only slow every open down.
+  let file;
+  try {
+    file = await fs.open(path, 'createExclusive');
+  } catch (error) {
+    if (errorCode(error) === 'EEXIST') return false;
+    throw error;
+  }
+  try {
+    await file.write(new TextEncoder().encode(`${JSON.stringify(content)}\n`), 0);
+  } finally {
+    await file.close();
+  }
+  return true;
+}
+
+/**
+ * The holder of an existing lock. An empty or unreadable lock may be one another opener has created and not
+ * yet written: wait for it a little before calling it stale (a crash between create and write).
+ */
+async function readLockPatiently(fs: FileSystem, path: string): Promise<LockContent | undefined> {
+  for (let waitedMs = 0; waitedMs < emptyLockPatienceMs; waitedMs += emptyLockPollMs) {
+    const holder = await readLock(fs, path);
+    if (holder !== undefined || !(await fs.exists(path))) return holder;
+    await sleep(emptyLockPollMs);
+  }
+  return readLock(fs, path);
 }
 
 export async function readLock(fs: FileSystem, path: string): Promise<LockContent | undefined> {

@@ -14,7 +14,7 @@
 import { NedbError, reasonOf } from '../errors.js';
 import { errorCode } from '../platform/file-system.js';
 import { diskFullRetryMs } from '../limits.js';
-import type { PartitionLog } from './partition-log.js';
+import { type PartitionLog, SyncFailure } from './partition-log.js';
 
 export type Durability = 'sync' | 'batch' | 'async';
 
@@ -54,6 +54,7 @@ export class GroupCommitter<T = unknown> {
   private syncTimer: ReturnType<typeof setTimeout> | undefined;
   /** flush() callers: each waits until every seq assigned before its call is durable. */
   private flushWaiters: { targetSeq: number; resolve: () => void }[] = [];
+  private visibleWaiters: { seq: number; resolve: () => void; reject: (error: Error) => void }[] = [];
 
   constructor(
     private readonly dbName: string,
@@ -83,6 +84,13 @@ export class GroupCommitter<T = unknown> {
     return promise;
   }
 
+  /** Resolves once visibleSeq reaches `seq` (at once when it has); rejects if the database fails first. */
+  whenVisible(seq: number): Promise<void> {
+    if (this.visibleSeq >= seq) return Promise.resolve();
+    if (this.state === 'failed') return Promise.reject(this.failure!);
+    return new Promise((resolve, reject) => this.visibleWaiters.push({ seq, resolve, reject }));
+  }
+
   /** Starts the loop if it is not running. */
   kick(): void {
     if (!this.running && this.state !== 'failed') void this.loop();
@@ -90,6 +98,7 @@ export class GroupCommitter<T = unknown> {
 
   /** Resolves when everything appended so far is written and synced (used by close and checkpoint). */
   flush(): Promise<void> {
+    if (this.state === 'failed') return Promise.resolve(); // nothing will be written again: callers check the state
     const targetSeq = this.lastAssignedSeq;
     if (this.durableSeq >= targetSeq && !this.logs.some((log) => log.pendingBytes > 0 || log.needsSync)) return Promise.resolve();
     const done = new Promise<void>((resolve) => this.flushWaiters.push({ targetSeq, resolve }));
@@ -151,7 +160,7 @@ export class GroupCommitter<T = unknown> {
       if (this.state === 'diskFull') this.state = 'ok';
       return true;
     }
-    if (errorCode(failed.reason) === 'ENOSPC') {
+    if (!(failed.reason instanceof SyncFailure) && errorCode(failed.reason) === 'ENOSPC') {
       this.state = 'diskFull';
       await new Promise<void>((resolve) => setTimeout(resolve, diskFullRetryMs));
       return false;
@@ -215,13 +224,21 @@ export class GroupCommitter<T = unknown> {
       this.onVisible(waiter.payload);
       waiter.resolve();
     }
+    if (this.visibleWaiters.length > 0) {
+      const waiting = this.visibleWaiters;
+      this.visibleWaiters = [];
+      for (const waiter of waiting) if (waiter.seq <= this.visibleSeq) waiter.resolve();
+      else this.visibleWaiters.push(waiter);
+    }
   }
 
   private failStop(cause: unknown): void {
     if (this.state === 'failed') return;
     this.state = 'failed';
-    this.failure = new NedbError('FSYNC_FAILED', { name: this.dbName, reason: reasonOf(cause) }, { cause });
+    const underlying = cause instanceof SyncFailure ? cause.failure : cause;
+    this.failure = new NedbError('FSYNC_FAILED', { name: this.dbName, reason: reasonOf(underlying) }, { cause: underlying });
     for (const waiter of this.waiters.splice(0)) waiter.reject(this.failure);
+    for (const waiter of this.visibleWaiters.splice(0)) waiter.reject(this.failure);
     if (this.syncTimer !== undefined) clearTimeout(this.syncTimer);
   }
 

@@ -7,6 +7,17 @@ import { errorCode } from '../platform/file-system.js';
 import { segmentBytesMax } from '../limits.js';
 import { encodeSegmentHeader, segmentFileName, segmentHeaderBytes } from './segment.js';
 
+/**
+ * An fsync (of a segment or its directory) failed. Never a "full disk" to retry, whatever its errno: after a
+ * failed fsync the kernel may have dropped the dirty pages, so the database must stop writing (fail-stop).
+ */
+export class SyncFailure extends Error {
+  constructor(readonly failure: unknown) {
+    super(`fsync failed: ${failure instanceof Error ? failure.message : String(failure)}`, { cause: failure });
+    this.name = 'SyncFailure';
+  }
+}
+
 interface PendingGroup {
   segmentNo: number;
   chunks: Uint8Array[];
@@ -21,6 +32,7 @@ export class PartitionLog {
   private groups: PendingGroup[];
   private unsynced = false;
   private dirUnsynced = false;
+  private syncing: Promise<void> | undefined;
 
   constructor(
     private readonly fs: FileSystem,
@@ -145,20 +157,36 @@ export class PartitionLog {
     this.dirUnsynced = true;
   }
 
-  /** fdatasync of the open segment, then of the directory when a segment was created since the last sync. */
-  async sync(): Promise<void> {
+  /**
+   * fdatasync of the open segment, then of the directory when a segment was created since the last sync. A sync
+   * already running is awaited first: a caller (a roll) must not take "nothing unsynced" for "durable" while
+   * another caller's fdatasync of the same bytes is still in flight.
+   */
+  sync(): Promise<void> {
+    const previous = this.syncing ?? Promise.resolve();
+    const current = previous.then(() => this.syncNow());
+    this.syncing = current.catch(() => undefined);
+    return current;
+  }
+
+  private async syncNow(): Promise<void> {
     if (this.file !== null && this.unsynced) {
       this.unsynced = false;
       try {
         await this.file.datasync();
       } catch (error) {
         this.unsynced = true;
-        throw error;
+        throw new SyncFailure(error);
       }
     }
     if (this.dirUnsynced) {
       this.dirUnsynced = false;
-      await this.fs.syncDir(this.dir);
+      try {
+        await this.fs.syncDir(this.dir);
+      } catch (error) {
+        this.dirUnsynced = true;
+        throw new SyncFailure(error);
+      }
     }
   }
 

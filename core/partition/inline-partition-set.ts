@@ -219,6 +219,10 @@ export class InlinePartitionSet implements PartitionSet {
     return this.committer.flush();
   }
 
+  whenVisible(seq: number): Promise<void> {
+    return this.committer.whenVisible(seq);
+  }
+
   checkWritable(): void {
     this.committer.checkWritable();
   }
@@ -297,9 +301,9 @@ export class InlinePartitionSet implements PartitionSet {
     }
     const previous = this.manifest;
     const head = await headAtSeq;
-    const next: Manifest = { ...previous, checkpoint: { seq, snapshots, logStart, horizonSeq, head } };
-    await writeManifest(fs, paths.dir, next);
-    this.manifest = next;
+    // Through the one queue of MANIFEST writes, built on the MANIFEST as it is then: an index definition
+    // written meanwhile is kept, and no two writers share MANIFEST.tmp.
+    await this.updateManifest((current) => ({ ...current, checkpoint: { seq, snapshots, logStart, horizonSeq, head } }));
     for (const p of written) {
       const reader = await SnapshotReader.open(fs, `${paths.snap}/${snapshots[p]}`);
       stepStartMs = clock.monotonicMs();

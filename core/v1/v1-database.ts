@@ -107,6 +107,21 @@ export class V1Database {
     return nonce;
   }
 
+  /**
+   * A write that took `nonce` failed: give the nonce back if no later one was taken, so the client's retry
+   * with the same explicit nonce is not refused as a replay.
+   */
+  private returnNonce(client: string, nonce: number, previousHigh: number): void {
+    const state = this.nonces.get(client);
+    if (state === undefined || state.high !== nonce) return;
+    state.high = previousHigh;
+    if (state.auto === nonce) state.auto--;
+  }
+
+  private highOf(client: string): number {
+    return this.nonces.get(client)?.high ?? -1;
+  }
+
   /** The op's metadata; optional fields are absent rather than undefined (written on every op: no helpers). */
   private meta(op: string, client: string, nonce: number, provenance: V1Provenance): OpMeta {
     const meta: OpMeta = { op, client, nonce, ts: this.clock.nowMs() };
@@ -142,8 +157,16 @@ export class V1Database {
     return ops;
   }
 
+  /**
+   * Whether an idempotency key was used. When it was, waits until the write that used it is visible: a replay
+   * must never be acknowledged before the original is durable, nor answer from a state that lacks it.
+   */
   private async idemUsed(idem: string | undefined): Promise<boolean> {
-    return idem !== undefined && ((await this.db.head(idemColl, idem, Namespace.system))?.live ?? false);
+    if (idem === undefined) return false;
+    const head = await this.db.head(idemColl, idem, Namespace.system);
+    if (head === undefined || !head.live) return false;
+    await this.db.whenVisible(head.seq);
+    return true;
   }
 
   async currentDoc(coll: string, id: string): Promise<JsonDocument | null> {
@@ -155,6 +178,7 @@ export class V1Database {
     const client = request.client ?? 'local';
     for (let attempt = 0; ; attempt++) {
       if (await this.idemUsed(request.idem)) return { doc: await this.currentDoc(request.coll, request.id), ...this.position() };
+      const previousHigh = this.highOf(client);
       const nonce = this.takeNonce(client, request.nonce);
       const stored = this.storedDocument(request.id, request.doc, request);
       const ops: BatchOp[] = [
@@ -165,6 +189,7 @@ export class V1Database {
         const result = await this.db.batch(ops, request.durability === undefined ? {} : { durability: request.durability });
         return { doc: { ...stored, _seq: result.seqs[0]! }, ...this.position() };
       } catch (error) {
+        this.returnNonce(client, nonce, previousHigh);
         // Another request used the same idempotency key between our check and our commit: answer as v1 does.
         if (!isNedbError(error, 'PRECONDITION_FAILED') || attempt > 3) throw error;
       }
@@ -228,6 +253,10 @@ export class V1Database {
    * reports the current seq and document.
    */
   async batch(ops: V1BatchOp[], batchClient: string): Promise<{ results: V1BatchResult[]; seq: number; head: string }> {
+    // Each v1 op becomes its op plus attached ones (nonce, idempotency key, TTL entry): bound the expanded
+    // size before any nonce is taken.
+    const expanded = ops.reduce((sum, op) => sum + (op.kind === 'put' ? 4 : op.kind === 'del' ? 3 : op.kind === 'link' ? 2 : 0), 0);
+    if (expanded > batchOpsMax) throw new NedbError('BATCH_TOO_LARGE', { max: Math.floor(batchOpsMax / 4), count: ops.length });
     for (let attempt = 0; ; attempt++) {
       const plan = await this.planBatch(ops, batchClient);
       if (plan.coreOps.length === 0) return { results: await this.batchResults(ops, plan, []), ...this.position() };
@@ -322,7 +351,8 @@ export class V1Database {
       ops.push({ op: 'delete', coll, id, meta: { op: 'delete', client: '__ttl__', ts: this.clock.nowMs() } });
       ops.push({ op: 'delete', coll: ttlColl, id: ttlId(coll, id), ns: Namespace.system, attached: true });
     }
-    if (ops.length > 0) await this.db.batch(ops);
+    // Each expired document is a delete op plus its attached TTL-entry delete: commit in bounded batches.
+    for (let start = 0; start < ops.length; start += batchOpsMax) await this.db.batch(ops.slice(start, start + batchOpsMax));
     return { swept: ops.length / 2, seq: this.db.seq };
   }
 
@@ -360,9 +390,11 @@ export class V1Database {
   /** Idempotent; not an op (v1). */
   async addIndex(coll: string, field: string, kind: string): Promise<void> {
     if (!indexKinds.has(kind)) throw new NedbError('INDEX_KIND_UNKNOWN', { kind });
-    const current = this.indexes();
-    if (current.some(([c, f, k]) => c === coll && f === field && k === kind)) return;
-    const next = [...current, [coll, field, kind] as IndexDefinition].sort((a, b) => compareCodePoints(a.join('\u0000'), b.join('\u0000')));
-    await this.db.setIndexDefinitions(next);
+    if (this.indexes().some(([c, f, k]) => c === coll && f === field && k === kind)) return;
+    await this.db.updateIndexDefinitions((current) => {
+      const definitions = current.filter((item): item is IndexDefinition => Array.isArray(item) && item.length === 3);
+      if (definitions.some(([c, f, k]) => c === coll && f === field && k === kind)) return [...current];
+      return [...definitions, [coll, field, kind] as IndexDefinition].sort((a, b) => compareCodePoints(a.join('\u0000'), b.join('\u0000')));
+    });
   }
 }
