@@ -40,13 +40,23 @@ export interface V1Request {
 }
 
 /** The route pattern for metrics labels (bounded: never the raw path). */
+const topLevelRoutes = new Set(['', 'health', 'ready', 'metrics', 'events']);
+/** Metric labels stay bounded: only these action names become labels. */
+const knownActions = new Set(['query', 'put', 'batch', 'index', 'link', 'neighbors', 'verify', 'log', 'checkpoint', 'sweep', 'proof', 'mongo', 'files', 'events', 'backup']);
+
 export function routeLabel(segments: string[], method: string): string {
-  if (segments[0] !== 'v1' || segments[1] !== 'databases') return `${method} /${segments.join('/')}`;
+  if (method === 'OPTIONS') return 'OPTIONS';
+  if (method !== 'GET' && method !== 'POST' && method !== 'DELETE') return 'unsupported method';
+  if (segments[0] !== 'v1' || segments[1] !== 'databases') {
+    const path = segments.join('/');
+    return segments.length <= 1 && topLevelRoutes.has(path) ? `${method} /${path}` : 'unmatched';
+  }
   const action = segments[3];
   if (segments.length === 2) return `${method} /v1/databases`;
   if (segments.length === 3) return `${method} /v1/databases/{db}`;
   if (action === 'rows') return `${method} /v1/databases/{db}/rows/{coll}/{id}`;
-  return `${method} /v1/databases/{db}/${action ?? ''}`;
+  if (action === 'collections') return `${method} /v1/databases/{db}/collections`;
+  return knownActions.has(action ?? '') ? `${method} /v1/databases/{db}/${action}` : 'unmatched';
 }
 
 const notFoundRoute = (): never => {

@@ -47,10 +47,24 @@ export function createMetrics(getDatabases: () => Map<string, Database>, clock: 
     await refresh(gauges, getDatabases(), clock.nowMs());
     return { contentType: registry.contentType, body: await registry.metrics() };
   };
+  const requestChildren = new Map<string, ReturnType<typeof requests.labels>>();
+  const durationChildren = new Map<string, ReturnType<typeof requestSeconds.labels>>();
   return {
     observeRequest(route, status, seconds) {
-      requests.inc({ route, status: String(status) });
-      requestSeconds.observe({ route }, seconds);
+      // Label children are cached: prom-client hashes the label set on every call otherwise (per request).
+      const key = `${status} ${route}`;
+      let counter = requestChildren.get(key);
+      if (counter === undefined) {
+        counter = requests.labels({ route, status: String(status) });
+        requestChildren.set(key, counter);
+      }
+      counter.inc();
+      let histogram = durationChildren.get(route);
+      if (histogram === undefined) {
+        histogram = requestSeconds.labels({ route });
+        durationChildren.set(route, histogram);
+      }
+      histogram.observe(seconds);
     },
     render() {
       const next = previous.then(scrape, scrape);
