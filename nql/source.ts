@@ -20,6 +20,18 @@ export interface SourceOp {
   causedBy: number[];
 }
 
+/** A request for rows in the sort order of one field, served by a sorted index. */
+export interface OrderedScanRequest {
+  coll: string;
+  /** A v1 field name or a dotted path (`a.b`). */
+  field: string;
+  descending: boolean;
+  asOf: number;
+  /** Optional bounds on the field's value, of one type (numbers or strings), as WHERE ranges give them. */
+  lower?: { value: number | string; inclusive: boolean };
+  upper?: { value: number | string; inclusive: boolean };
+}
+
 export interface QuerySource {
   /** The committed seq: what a query without AS OF reads. -1 for an empty database. */
   readonly seq: number;
@@ -35,6 +47,15 @@ export interface QuerySource {
   dependents(seq: number): Promise<number[]>;
   /** Keys (`coll:id`) whose `search`-indexed fields hold every token, or undefined when `coll` has no search index. */
   searchIndex(coll: string, tokens: string[]): Promise<string[] | undefined>;
+  /**
+   * Live rows of `coll` at `asOf` in v1's ORDER BY order of `field` (values ascending with missing/null last, or
+   * descending with missing/null first), ties in id order (code point, ascending) in both directions — exactly
+   * what a stable sort of id-ordered rows gives — with only rows inside the bounds when bounds are given (rows
+   * whose value is missing, null or of another type are then left out, as v1's range comparisons are false for
+   * them). Undefined when no ready sorted index on (coll, field) can answer (none, still building, or the field
+   * holds values v1 orders by their text, where an index cannot follow). Optional: sources without indexes omit it.
+   */
+  orderedScan?(request: OrderedScanRequest): AsyncIterable<SourceRow[]> | undefined;
   /** Lets long scans yield and stop: called every N rows; throws when the query is over its deadline. */
   checkDeadline(): Promise<void>;
 }
