@@ -5,16 +5,13 @@
 // v1's canonical bytes exactly.
 import { blake2b } from '@noble/hashes/blake2.js';
 import { compareCodePoints } from '../../keys.js';
+import type { V1OpRecord } from '../v1-log.js';
 
-/** One v1 op as it appears in log.aof (UPSTREAM.md §3.4 "log"). */
-export interface V1Record {
-  seq: number;
-  client: string;
-  nonce: number | null;
-  op: string;
-  payload: Record<string, unknown>;
-  ts: number;
-  idem: string | null;
+/**
+ * One v1 op as it appears in log.aof: the OpRecord the log route serves (UPSTREAM.md §3.4 "log"), read from a
+ * file, so its hashes may be absent and its provenance fields hold whatever was written.
+ */
+export type V1Record = Omit<V1OpRecord, 'prev_hash' | 'hash' | 'caused_by' | 'evidence' | 'confidence' | 'valid_from' | 'valid_to'> & {
   prev_hash?: string;
   hash?: string;
   caused_by?: unknown;
@@ -22,7 +19,7 @@ export interface V1Record {
   confidence?: unknown;
   valid_from?: unknown;
   valid_to?: unknown;
-}
+};
 
 export const v1GenesisHash = '0'.repeat(64);
 
