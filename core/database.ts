@@ -24,6 +24,7 @@ import { readOps } from './log/log-reader.js';
 import type { CommittedWrite } from './partition/partition-set.js';
 import type { LoggedOp } from './log/record.js';
 import { type BackupProgress, type BackupResult, backupDatabase } from './backup.js';
+import { IndexManager, OrderedIds, type SortedIndexInfo, followsV1Order } from './index/index-manager.js';
 
 export type { Durability, OpMeta, PreconditionFailure };
 
@@ -73,6 +74,16 @@ export interface StoredDocument {
   doc: JsonDocument;
 }
 
+/** An index-ordered read (nql/source.ts OrderedScanRequest). */
+export interface OrderedScanRequest {
+  coll: string;
+  field: string;
+  descending: boolean;
+  asOf?: number | undefined;
+  lower?: { value: number | string; inclusive: boolean } | undefined;
+  upper?: { value: number | string; inclusive: boolean } | undefined;
+}
+
 export type LoadState =
   | { state: 'loading'; phase: 'snapshots' | 'log'; bytesDone: number; bytesTotal: number; percent: number }
   | { state: 'ready' }
@@ -119,6 +130,7 @@ export class Database {
   private set: InlinePartitionSet | undefined;
   private manifest: Manifest | undefined;
   private intervalTimer: ReturnType<typeof setInterval> | undefined;
+  private indexManager: IndexManager | undefined;
   readonly ready: Promise<void>;
 
   private constructor(
@@ -210,6 +222,12 @@ export class Database {
       for (const store of stores) await store.close().catch(() => undefined);
       throw error;
     }
+    // Sorted indexes (in memory): built in the background from the recovered state, then kept by every commit.
+    const set = this.set;
+    const indexManager = new IndexManager({ stores, lastSeq: () => set.status().lastAssignedSeq, logger });
+    this.indexManager = indexManager;
+    set.setIndexHook(indexManager);
+    indexManager.sync(manifest.indexes);
     this.startIntervalCheckpoints();
     this.loadState = { state: 'ready' };
   }
@@ -342,7 +360,51 @@ export class Database {
   /** Read-modify-write of the index definitions inside the MANIFEST queue, so concurrent changes all land. */
   async updateIndexDefinitions(change: (current: readonly unknown[]) => unknown[]): Promise<void> {
     if (this.options.readOnly) throw new NedbError('READ_ONLY', { name: this.name });
-    await this.partitionSet().updateManifest((current) => ({ ...current, indexes: change(current.indexes) }));
+    const set = this.partitionSet();
+    await set.updateManifest((current) => ({ ...current, indexes: change(current.indexes) }));
+    this.indexManager?.sync(set.indexes);
+  }
+
+  /** The in-memory sorted index of (coll, field) (a v1 `ordered`/`sorted` definition), or undefined. */
+  sortedIndexInfo(coll: string, field: string): SortedIndexInfo | undefined {
+    this.partitionSet();
+    return this.indexManager?.info(coll, field);
+  }
+
+  /** Every sorted index with its state. */
+  sortedIndexes(): SortedIndexInfo[] {
+    this.partitionSet();
+    return this.indexManager?.list() ?? [];
+  }
+
+  /** Resolves once the sorted index of (coll, field) is ready (or dropped); undefined when there is none. */
+  whenIndexReady(coll: string, field: string): Promise<void> | undefined {
+    this.partitionSet();
+    return this.indexManager?.whenReady(coll, field);
+  }
+
+  /**
+   * Live documents of `coll` as of `asOf` in v1's ORDER BY order of `field`, in pages, served by a ready sorted
+   * index: values ascending with missing/null last (descending: missing/null first), ties in id order ascending
+   * in both directions; with bounds, only rows whose value is of the bound's type and inside them. Undefined
+   * when no ready index can answer: none, building, or the field holds values whose index order is not v1's
+   * (mixed types at the read's seq or, for an older read, ever; strings longer than a key holds).
+   */
+  orderedScan(request: OrderedScanRequest): AsyncIterable<StoredDocument[]> | undefined {
+    const set = this.partitionSet();
+    const managed = this.indexManager?.get(request.coll, request.field);
+    if (managed === undefined || managed.state !== 'ready') return undefined;
+    const asOf = this.asOfOf(request.asOf === undefined ? undefined : { asOf: request.asOf });
+    if (!followsV1Order(managed, asOf, set.status().lastAssignedSeq)) return undefined;
+    const ids = new OrderedIds(managed.index, {
+      coll: request.coll,
+      field: request.field,
+      descending: request.descending,
+      asOf,
+      lower: request.lower,
+      upper: request.upper,
+    });
+    return orderedPages(set, request.coll, asOf, ids);
   }
 
   /** Resolves once every write up to `seq` is visible (and so durable as its durability asked). */
@@ -435,8 +497,27 @@ export class Database {
     await this.ready.catch(() => undefined);
     const set = this.set;
     this.set = undefined;
+    set?.setIndexHook(undefined);
+    this.indexManager?.close();
+    this.indexManager = undefined;
     if (this.loadState.state !== 'failed') this.loadState = { state: 'closed' };
     await set?.close();
+  }
+}
+
+/** Pages of an index-ordered read: small first (a LIMIT usually wants a few rows), then larger. */
+async function* orderedPages(set: InlinePartitionSet, coll: string, asOf: number, ids: OrderedIds): AsyncIterable<StoredDocument[]> {
+  let pageRows = 16;
+  for (;;) {
+    const page: StoredDocument[] = [];
+    const batch = ids.next(pageRows);
+    for (const id of batch) {
+      const found = await set.get(Namespace.user, coll, id, asOf);
+      if (found !== undefined && found.doc !== null) page.push({ id, seq: found.seq, doc: decodeDocument(found.doc) });
+    }
+    if (page.length > 0) yield page;
+    if (batch.length < pageRows) return;
+    pageRows = Math.min(512, pageRows * 4);
   }
 }
 

@@ -10,12 +10,14 @@ export type {
   JsonDocument,
   LoadState,
   OpMeta,
+  OrderedScanRequest as DatabaseOrderedScanRequest,
   PreconditionFailure,
   PutOptions,
   ReadOptions,
   StoredDocument,
   WriteOptions,
 } from './database.js';
+export type { SortedIndexInfo, IndexState } from './index/index-manager.js';
 export type { CheckpointOutcome, WriteStatus } from './partition/partition-set.js';
 export { NedbError, errorCodes, isNedbError } from './errors.js';
 export type { ErrorCode, ErrorKind } from './errors.js';

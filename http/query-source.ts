@@ -1,7 +1,7 @@
 // The NQL executor's view of one database: documents and edges at a seq, the op log for TRACE, SEARCH over
 // `search`-indexed fields, and the deadline that keeps long scans from starving the event loop.
 import { NedbError, Namespace, OpKindValues, type LoggedOp, type V1Database } from '../core/index.js';
-import type { QuerySource, SourceOp, SourceRow } from '../nql/index.js';
+import type { OrderedScanRequest, QuerySource, SourceOp, SourceRow } from '../nql/index.js';
 
 function sourceOp(op: LoggedOp): SourceOp {
   const name = op.meta?.op ?? (op.kind === OpKindValues.put ? 'put' : op.kind === OpKindValues.delete ? 'delete' : 'mark');
@@ -74,6 +74,18 @@ export class DatabaseQuerySource implements QuerySource {
       }
     }
     return keys;
+  }
+
+  /** Served by the database's in-memory sorted index on (coll, field) when one is ready and follows v1's order. */
+  orderedScan(request: OrderedScanRequest): AsyncIterable<SourceRow[]> | undefined {
+    return this.v1.db.orderedScan({
+      coll: request.coll,
+      field: request.field,
+      descending: request.descending,
+      asOf: request.asOf,
+      lower: request.lower,
+      upper: request.upper,
+    });
   }
 
   async checkDeadline(): Promise<void> {

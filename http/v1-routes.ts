@@ -3,7 +3,7 @@
 // looked up before the action (so an unknown action on a missing database is a 404 for the database), and an
 // unmatched route or method is 404 `no such route`, never 405.
 import { NedbError, checkDbName, pythonStr, type Database, type JsonDocument, type V1BatchOp, type V1Database } from '../core/index.js';
-import { type QueryStream, runQuery, streamQuery } from '../nql/index.js';
+import { type QueryStream, explainQuery, runQuery, streamQuery } from '../nql/index.js';
 import type { ServerContext } from './context.js';
 import { parseBody } from './body.js';
 import { DatabaseQuerySource } from './query-source.js';
@@ -42,7 +42,7 @@ export interface V1Request {
 /** The route pattern for metrics labels (bounded: never the raw path). */
 const topLevelRoutes = new Set(['', 'health', 'ready', 'metrics', 'events']);
 /** Metric labels stay bounded: only these action names become labels. */
-const knownActions = new Set(['query', 'put', 'batch', 'index', 'link', 'neighbors', 'verify', 'log', 'checkpoint', 'sweep', 'proof', 'mongo', 'files', 'events', 'backup']);
+const knownActions = new Set(['query', 'put', 'batch', 'index', 'link', 'neighbors', 'verify', 'log', 'checkpoint', 'sweep', 'proof', 'mongo', 'files', 'events', 'backup', 'indexes']);
 
 export function routeLabel(segments: string[], method: string): string {
   if (method === 'OPTIONS') return 'OPTIONS';
@@ -107,6 +107,12 @@ async function handleAction(request: V1Request, database: Database, ctx: ServerC
       return batch(v1, body);
     case 'POST index':
       return index(v1, body);
+    case 'GET indexes':
+      if (segments.length !== 4) return notFoundRoute();
+      return { status: 200, body: { indexes: listIndexes(v1) } };
+    case 'DELETE indexes':
+      if (segments.length !== 6) return notFoundRoute();
+      return { status: 200, body: { ok: true, dropped: await v1.dropIndex(segments[4]!, segments[5]!) } };
     case 'POST link':
       return link(v1, body);
     case 'POST neighbors':
@@ -190,6 +196,10 @@ async function query(rawBody: Record<string, unknown>, database: Database, ctx: 
   const v1 = await ctx.v1(database.name);
   const source = new DatabaseQuerySource(v1, ctx.settings.queryTimeoutMs, () => ctx.clock.monotonicMs());
   const position = { seq: source.seq, head: v1.db.chainHead };
+  if (body.explain === true) {
+    const plan = await explainQuery(body.nql, source);
+    return { status: 200, body: { rows: plan.rows, count: plan.count, ...position } };
+  }
   const stream = body.count === true ? undefined : streamQuery(body.nql, source);
   if (stream !== undefined) return streamedRows(stream, position);
   const result = await runQuery(body.nql, source);
@@ -327,6 +337,27 @@ async function index(v1: V1Database, rawBody: Record<string, unknown>): Promise<
   const kind = body.kind === undefined || body.kind === null ? 'eq' : pythonStr(body.kind);
   await v1.addIndex(pythonStr(body.coll), pythonStr(body.field), kind);
   return { status: 200, body: { ok: true } };
+}
+
+/**
+ * Every index definition with its state. Sorted ones (`ordered` is an alias of `sorted`; the definition keeps
+ * the kind v1 sent) report their in-memory index; `eq` and `search` definitions have no index structure yet
+ * (queries scan), so they are listed as ready with 0 entries and 0 bytes.
+ */
+function listIndexes(v1: V1Database): unknown[] {
+  return v1.indexes().map(([coll, field, kind]) => {
+    const info = kind === 'ordered' || kind === 'sorted' ? v1.db.sortedIndexInfo(coll, field) : undefined;
+    return {
+      coll,
+      fields: [field],
+      kind,
+      state: info?.state ?? 'ready',
+      ...(info?.progress === undefined ? {} : { progress: info.progress }),
+      entries: info?.entries ?? 0,
+      bytes: info?.bytes ?? 0,
+      lazy: false,
+    };
+  });
 }
 
 async function link(v1: V1Database, rawBody: Record<string, unknown>): Promise<RouteReply> {

@@ -213,6 +213,13 @@ export class SortedIndex {
     };
   }
 
+  /** The statistics that say whether the index order is v1's order, in O(fields) (statistics() walks the tree). */
+  orderFlags(): { mixedTypes: boolean; mixedTypesInHistory: boolean; truncatedValues: number } {
+    let truncatedValues = 0;
+    for (let field = 0; field < this.paths.length; field++) truncatedValues += this.classCounts[field * classCount + valueClassIndex.longString]!;
+    return { mixedTypes: this.mixedAtHead(), mixedTypesInHistory: this.mixedEver, truncatedValues };
+  }
+
   private firstValues(scan: Generator<TreeCursor, void, undefined>): unknown[] | undefined {
     for (const cursor of scan) return decodeIndexKey(cursor.key(), this.paths.length, cursor.flags).values;
     return undefined;

@@ -2,7 +2,7 @@
 // the precondition check to the append of its records, so nothing interleaves with it; only the wait for its
 // durability is asynchronous. That one synchronous step is what a writer thread will do on its side of a ring.
 import { NedbError } from '../errors.js';
-import { type Namespace, compareCodePoints, partitionOf } from '../keys.js';
+import { Namespace, compareCodePoints, partitionOf } from '../keys.js';
 import { recordBytesMax, unwrittenLogBytesMax } from '../limits.js';
 import type { FileSystem } from '../platform/file-system.js';
 import type { Logger } from '../platform/logger.js';
@@ -17,6 +17,7 @@ import { SnapshotReader } from '../snapshot/snapshot-reader.js';
 import { writeSnapshot } from '../snapshot/snapshot-writer.js';
 import { snapshotFileName } from '../snapshot/format.js';
 import type { PartitionStore, ScannedVersion } from './partition-store.js';
+import type { StoredVersion } from '../snapshot/snapshot-reader.js';
 import type {
   CheckpointOutcome,
   CommittedWrite,
@@ -52,6 +53,17 @@ export interface InlinePartitionSetOptions {
 
 const scanPageRows = 512;
 
+/**
+ * What a commit tells the sorted indexes (core/index/index-manager.ts): every applied user-namespace put or
+ * delete of a collection that has an index, in seq order, with the key's version before it. `active` is false
+ * while no index exists, so the unindexed write path pays one property read.
+ */
+export interface CommitIndexHook {
+  readonly active: boolean;
+  indexes(coll: string): boolean;
+  applied(op: LoggedOp, previous: StoredVersion | undefined): void;
+}
+
 export class InlinePartitionSet implements PartitionSet {
   readonly partitions: number;
   private readonly committer: GroupCommitter<CommittedWrite>;
@@ -66,6 +78,7 @@ export class InlinePartitionSet implements PartitionSet {
   opsSinceCheckpoint = 0;
   private logBytesSinceCheckpoint = 0;
   private lastCheckpointMs: number;
+  private indexHook: CommitIndexHook | undefined;
 
   constructor(private readonly options: InlinePartitionSetOptions) {
     this.partitions = options.manifest.partitions;
@@ -110,6 +123,15 @@ export class InlinePartitionSet implements PartitionSet {
     return this.chain.head;
   }
 
+  /** The stores, for index builds that walk every version of a collection. */
+  get partitionStores(): readonly PartitionStore[] {
+    return this.options.stores;
+  }
+
+  setIndexHook(hook: CommitIndexHook | undefined): void {
+    this.indexHook = hook;
+  }
+
   async commit(ops: PartitionOp[], durability: Durability): Promise<CommitOutcome> {
     this.committer.checkWritable();
     const { stores, logs } = this.options;
@@ -150,6 +172,13 @@ export class InlinePartitionSet implements PartitionSet {
       this.logBytesSinceCheckpoint += records.get(partition)!.length;
       for (const op of logged) stores[partition]!.apply(op);
     }
+    const hook = this.indexHook;
+    if (hook !== undefined && hook.active)
+      allLogged.forEach((op, index) => {
+        if (op.ns !== Namespace.user || op.kind === OpKind.mark || !hook.indexes(op.coll)) return;
+        // The version before this op: the newest below its seq (an earlier op of this batch included).
+        hook.applied(op, stores[owners[index]!]!.versionAt(op.ns, op.coll, op.id, op.seq - 1));
+      });
     this.opsSinceCheckpoint += ops.length;
     const write: CommittedWrite = { firstSeq, lastSeq, ops: allLogged, head: '' };
     await this.committer.wait(lastSeq, durability === 'async' && this.unwrittenBytes() > unwrittenLogBytesMax ? 'batch' : durability, write);

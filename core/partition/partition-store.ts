@@ -193,6 +193,48 @@ export class PartitionStore {
   }
 
   /**
+   * Every id of a collection that has a stored version (tombstones and history included), in no particular
+   * order: the keys a sorted-index build walks. Captures the overlay map and the base when iteration starts,
+   * as scan() does, so a checkpoint meanwhile does not disturb it (read versions with history()).
+   */
+  *ids(ns: Namespace, coll: string): Generator<string> {
+    const docs = this.overlay.get(collKeyOf(ns, coll));
+    const base = this.baseReader;
+    this.activeScans++;
+    try {
+      const run = base?.collection(ns, coll);
+      const prefixBytes = run === undefined ? 0 : encodeCollPrefix(ns, coll).length;
+      const fromBase = new Set<string>();
+      if (run !== undefined)
+        for (let index = run.firstEntry; index < run.firstEntry + run.entryCount; index++) {
+          const id = base!.idAt(index, prefixBytes);
+          if (docs !== undefined) fromBase.add(id);
+          yield id;
+        }
+      if (docs !== undefined) for (const id of docs.keys()) if (!fromBase.has(id)) yield id;
+    } finally {
+      this.activeScans--;
+      if (this.activeScans === 0) this.closeRetired();
+    }
+  }
+
+  /** Every retained version of a key with seq <= `upTo`, oldest first, tombstones included (index builds). */
+  history(ns: Namespace, coll: string, id: string, upTo: number): StoredVersion[] {
+    const versions: StoredVersion[] = [];
+    const base = this.baseReader;
+    if (base !== null) {
+      const index = base.find(encodeKey(ns, coll, id));
+      if (index >= 0) {
+        const stored = base.versions(index);
+        for (let i = stored.length - 1; i >= 0; i--) if (stored[i]!.seq <= upTo) versions.push(stored[i]!);
+      }
+    }
+    const chain = this.overlay.get(collKeyOf(ns, coll))?.get(id);
+    if (chain !== undefined) for (const version of chain) if (version.seq <= upTo) versions.push(version);
+    return versions;
+  }
+
+  /**
    * Overlay keys with their versions at or below `seq` (newest first), sorted by encoded key: the input of a
    * snapshot writer. Yields to the event loop as it goes; that is safe because chains only grow until the
    * checkpoint that called this installs its base, and versions above `seq` are left out.

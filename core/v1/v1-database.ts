@@ -387,6 +387,17 @@ export class V1Database {
     return this.db.indexDefinitions.filter((item): item is IndexDefinition => Array.isArray(item) && item.length === 3);
   }
 
+  /** Removes every definition of (coll, field), whatever its kind, and so its in-memory index. True when one was. */
+  async dropIndex(coll: string, field: string): Promise<boolean> {
+    let dropped = false;
+    await this.db.updateIndexDefinitions((current) => {
+      const kept = current.filter((item) => !(Array.isArray(item) && item.length === 3 && item[0] === coll && item[1] === field));
+      dropped = kept.length !== current.length;
+      return kept;
+    });
+    return dropped;
+  }
+
   /** Idempotent; not an op (v1). */
   async addIndex(coll: string, field: string, kind: string): Promise<void> {
     if (!indexKinds.has(kind)) throw new NedbError('INDEX_KIND_UNKNOWN', { kind });
