@@ -3,6 +3,9 @@
 // VALID AS OF, GROUP BY, SELECT. The order is part of v1's behaviour (VALID AS OF after LIMIT can return
 // fewer rows than the LIMIT), so it is kept even where another would be faster.
 // Without ORDER BY v1's row order was arbitrary; ours is the source's scan order (id order), deterministic.
+// With one ORDER BY key the planner may read the candidates from a sorted index (QuerySource.orderedScan,
+// plan.ts OrderedAccess) in exactly the sorted order, skip the Sort, and let LIMIT stop the index scan early.
+// `EXPLAIN <query>` runs the query measured and answers with its plan (explain.ts).
 //
 // Rows flow as pages (AsyncIterable<Row[]>) from the source's scan through each step. Steps that need every
 // row hold them (ORDER BY, bounded by limits.sortRowsMax; TRAVERSE and TRACE; a negative LIMIT, which v1
@@ -12,6 +15,7 @@
 import { assert, assertNever } from '../core/index.js';
 import { conditionHolds, readField, readPath, sortByKeys } from './compare.js';
 import { encodeCursor } from './cursor.js';
+import { explainParsed, parseExplain } from './explain.js';
 import { NqlError, formatNqlMessage, type NqlErrorCode, type TextSpan } from './errors.js';
 import { traceCauses, traceDependents, traverse } from './graph.js';
 import { GroupTable, setOwn } from './group.js';
@@ -21,7 +25,7 @@ import { planQuery, type CandidatesPlan, type FieldRef, type OutputPlan, type Pl
 import { compareCodePoints } from './python.js';
 import { QueryContext, toRow, type Doc, type Row } from './rows.js';
 import { matchesSearch } from './search.js';
-import type { QuerySource } from './source.js';
+import type { OrderedScanRequest, QuerySource, SourceRow } from './source.js';
 
 export interface QueryResult {
   rows: Doc[];
@@ -38,15 +42,19 @@ export interface QueryResult {
 export async function runQuery(text: string, source: QuerySource): Promise<QueryResult> {
   const { ast, diagnostics } = parse(text);
   const first = diagnostics[0];
-  if (first !== undefined) throw NqlError.fromDiagnostic(first);
+  if (first !== undefined) {
+    const explained = parseExplain(text);
+    if (explained !== undefined) return explainParsed(explained, source);
+    throw NqlError.fromDiagnostic(first);
+  }
   assert(ast !== undefined, 'a parse without diagnostics yields a tree');
   return executePlan(planQuery(ast), source);
 }
 
-type Pages = AsyncIterable<Row[]>;
+export type Pages = AsyncIterable<Row[]>;
 
 /** Where LIMIT leaves the walk: the last row it handed out, and whether more may follow. */
-interface Paging {
+export interface Paging {
   last: Row | undefined;
   more: boolean;
 }
@@ -55,7 +63,7 @@ function nqlError(code: NqlErrorCode, details: Readonly<Record<string, string>>,
   return new NqlError(code, formatNqlMessage(code, details), span?.line ?? 0, span?.col ?? 0);
 }
 
-function readSeqOf(plan: Plan, source: QuerySource): number {
+export function readSeqOf(plan: Plan, source: QuerySource): number {
   if (plan.after !== undefined) {
     // Every page reads where the first did. A seq history no longer holds is the source's error to give.
     if (plan.after.seq > source.seq) {
@@ -82,14 +90,16 @@ export interface QueryStream {
 export function streamQuery(text: string, source: QuerySource): QueryStream | undefined {
   const { ast, diagnostics } = parse(text);
   const first = diagnostics[0];
-  if (first !== undefined) throw NqlError.fromDiagnostic(first);
+  if (first !== undefined) {
+    if (parseExplain(text) !== undefined) return undefined; // EXPLAIN measures the whole run: runQuery answers
+    throw NqlError.fromDiagnostic(first);
+  }
   assert(ast !== undefined, 'a parse without diagnostics yields a tree');
   const plan = planQuery(ast);
   if (plan.group !== undefined || plan.output.kind === 'Count') return undefined;
   const context = new QueryContext(source, readSeqOf(plan, source));
   const paging: Paging = { last: undefined, more: false };
-  let pages = candidatePages(plan.candidates, context);
-  for (const step of plan.steps) pages = runStep(step, pages, context, paging);
+  const pages = pipeline(plan, context, paging);
   let count = 0;
   const output = plan.output;
   async function* shaped(): AsyncIterable<Doc[]> {
@@ -120,8 +130,7 @@ function cursorOf(plan: Plan, context: QueryContext, paging: Paging): string | u
 export async function executePlan(plan: Plan, source: QuerySource): Promise<QueryResult> {
   const context = new QueryContext(source, readSeqOf(plan, source));
   const paging: Paging = { last: undefined, more: false };
-  let pages = candidatePages(plan.candidates, context);
-  for (const step of plan.steps) pages = runStep(step, pages, context, paging);
+  const pages = pipeline(plan, context, paging);
   let rows: Doc[];
   if (plan.group !== undefined) {
     const table = new GroupTable(plan.group);
@@ -162,19 +171,77 @@ export function predicateHolds(doc: Doc, found: Predicate): boolean {
   }
 }
 
-/** Every live key at the read seq, filtered, one page per source page (empty pages too, see limitStep). */
-async function* candidatePages(plan: CandidatesPlan, context: QueryContext): Pages {
-  if (context.readSeq < 0) return; // AS OF -1: before the first write, nothing existed
-  const tokens = plan.searchTokens ?? [];
-  for await (const page of context.source.scan(plan.collection, context.readSeq)) {
+/** What a pipeline stage is, for EXPLAIN: the scan, the filter, or a plan step. */
+export type Stage =
+  | Readonly<{ kind: 'FullScan'; collection: string; wantedIndex: boolean }>
+  | Readonly<{ kind: 'IndexOrderedScan'; collection: string; request: OrderedScanRequest }>
+  | Readonly<{ kind: 'Filter'; filter: Predicate | undefined; searchTokens: readonly string[] | undefined }>
+  | Readonly<{ kind: 'Step'; step: RowStep }>;
+
+/** Wraps a stage's output (EXPLAIN counts rows and time there); the identity when running a query. */
+export type Tap = (stage: Stage, pages: Pages) => Pages;
+
+const noTap: Tap = (_stage, pages) => pages;
+
+/**
+ * The rows of a row-wise plan in pages: candidates (index order or id order), filter, then the steps. The
+ * Sort step is skipped when a sorted index gave the rows in its order already.
+ */
+export function pipeline(plan: Plan, context: QueryContext, paging: Paging, tap: Tap = noTap): Pages {
+  const candidates = plan.candidates;
+  const request = orderedRequest(candidates, context);
+  const indexed = request === undefined ? undefined : context.source.orderedScan?.(request);
+  let pages = request !== undefined && indexed !== undefined
+    ? tap({ kind: 'IndexOrderedScan', collection: candidates.collection, request }, sourcePages(candidates.collection, indexed, context))
+    : tap(
+      { kind: 'FullScan', collection: candidates.collection, wantedIndex: candidates.ordered !== undefined },
+      context.readSeq < 0 ? emptyPages() : sourcePages(candidates.collection, context.source.scan(candidates.collection, context.readSeq), context),
+    );
+  if (candidates.filter !== undefined || candidates.searchTokens !== undefined) {
+    pages = tap({ kind: 'Filter', filter: candidates.filter, searchTokens: candidates.searchTokens }, filterCandidates(pages, candidates));
+  }
+  for (const step of plan.steps) {
+    if (step.kind === 'Sort' && indexed !== undefined) continue;
+    pages = tap({ kind: 'Step', step }, runStep(step, pages, context, paging));
+  }
+  return pages;
+}
+
+/** The orderedScan request of an index plan; undefined without one, or when nothing can exist (AS OF -1). */
+function orderedRequest(candidates: CandidatesPlan, context: QueryContext): OrderedScanRequest | undefined {
+  const ordered = candidates.ordered;
+  if (ordered === undefined || context.readSeq < 0) return undefined;
+  const request: OrderedScanRequest = {
+    coll: candidates.collection, field: ordered.field.name, descending: ordered.descending, asOf: context.readSeq,
+  };
+  if (ordered.lower !== undefined) request.lower = { ...ordered.lower };
+  if (ordered.upper !== undefined) request.upper = { ...ordered.upper };
+  return request;
+}
+
+async function* emptyPages(): Pages {
+  // AS OF -1: before the first write, nothing existed.
+}
+
+/** The source's rows as executor rows (`_seq` set), one page per source page (empty pages too, see limitStep). */
+async function* sourcePages(collection: string, found: AsyncIterable<SourceRow[]>, context: QueryContext): Pages {
+  for await (const page of found) {
     const rows: Row[] = [];
-    for (const found of page) {
+    for (const row of page) {
       const check = context.countRow();
       if (check !== undefined) await check;
-      const row = toRow(plan.collection, found);
-      if ((plan.filter === undefined || predicateHolds(row.doc, plan.filter)) && matchesSearch(row.doc, tokens)) rows.push(row);
+      rows.push(toRow(collection, row));
     }
     yield rows;
+  }
+}
+
+/** WHERE and SEARCH on every candidate (also on an index's rows: its bounds only save reads). */
+async function* filterCandidates(pages: Pages, plan: CandidatesPlan): Pages {
+  const tokens = plan.searchTokens ?? [];
+  const filter = plan.filter;
+  for await (const page of pages) {
+    yield page.filter((row) => (filter === undefined || predicateHolds(row.doc, filter)) && matchesSearch(row.doc, tokens));
   }
 }
 
@@ -304,7 +371,7 @@ async function* limitStep(pages: Pages, step: Extract<RowStep, { kind: 'Limit' }
 }
 
 /** The reply's rows: stored docs, a projection (missing fields are null), or one `{count}` row. */
-function shape(rows: Doc[], output: OutputPlan): Doc[] {
+export function shape(rows: Doc[], output: OutputPlan): Doc[] {
   switch (output.kind) {
     case 'Docs':
       return rows;

@@ -1,15 +1,17 @@
 // The query plan: what the executor will do, in v1's execution order (UPSTREAM.md §4.3) with the extensions
 // slotted in (docs/NQL.md), apart from the syntax tree it came from (STYLE.md §11). Planning is a pure
 // function of the tree. v1 used no index but SEARCH's, and SEARCH now reads documents in both paths (see
-// search.ts), so the only candidates are a scan; the cost-based planner replaces this file's Candidates.
+// search.ts). The candidates are a scan in id order, or (see orderedAccess) rows in ORDER BY order from a
+// sorted index when the source has a ready one: cost.ts decides whether to ask for it.
 
 import { assert, assertNever } from '../core/index.js';
 import type { CompareOp, ExprNode, FieldNode, QueryNode } from './ast.js';
 import type { Literal } from './compare.js';
+import { chooseAccess, type AccessShape } from './cost.js';
 import { decodeCursor, queryFingerprint, type Cursor } from './cursor.js';
 import type { TextSpan } from './errors.js';
 import type { GroupSpec } from './group.js';
-import { pyRepr } from './python.js';
+import { compareCodePoints, pyRepr } from './python.js';
 import { searchTokens } from './search.js';
 
 /** A field read: `name` as written (`a.b`), `path` its segments. */
@@ -23,6 +25,22 @@ export type Predicate =
   | Readonly<{ kind: 'And' | 'Or'; operands: readonly Predicate[] }>
   | Readonly<{ kind: 'Not'; operand: Predicate }>;
 
+/** One end of an index range: the value and whether rows equal to it are in. */
+export type ScanBound = Readonly<{ value: number | string; inclusive: boolean }>;
+
+/**
+ * IndexOrderedScan: read the candidates through QuerySource.orderedScan in the order of the single ORDER BY
+ * key, inside bounds the WHERE implies, and skip the Sort step. The filter still runs on every row, so the
+ * bounds only save reads. When the source has no ready index (orderedScan absent or undefined) the executor
+ * scans and sorts as without it.
+ */
+export type OrderedAccess = Readonly<{
+  field: FieldRef;
+  descending: boolean;
+  lower: ScanBound | undefined;
+  upper: ScanBound | undefined;
+}>;
+
 /** Candidate keys (every live key at the read seq), loaded and filtered. */
 export type CandidatesPlan = Readonly<{
   kind: 'Candidates';
@@ -30,6 +48,8 @@ export type CandidatesPlan = Readonly<{
   filter: Predicate | undefined;
   /** SEARCH tokens; undefined without SEARCH. */
   searchTokens: readonly string[] | undefined;
+  /** Read in index order when a ready index allows; undefined: scan in id order. */
+  ordered: OrderedAccess | undefined;
 }>;
 
 export type SortKey = Readonly<{ field: FieldRef; descending: boolean }>;
@@ -95,6 +115,7 @@ export function planQuery(query: QueryNode): Plan {
     collection,
     filter: query.where === undefined ? undefined : predicate(query.where),
     searchTokens: query.search === undefined ? undefined : searchTokens(query.search.value),
+    ordered: orderedAccess(query),
   };
   const orderKeys = query.orderBy.map((key) => fieldRef(key.field));
   const steps: RowStep[] = [];
@@ -129,6 +150,88 @@ export function planQuery(query: QueryNode): Plan {
     : select.kind === 'SelectCount' ? { kind: 'Count' }
     : { kind: 'Select', fields: select.fields.map(fieldRef), grouped: query.groupBy !== undefined };
   return { kind: 'Plan', asOf: query.asOf?.value, after, candidates, steps, group: groupSpec(query), output };
+}
+
+/**
+ * The index access path, when the query's shape allows it and cost.ts prefers it: one collection read as
+ * candidates (no SEARCH, TRAVERSE, TRACE or GROUP BY), one ORDER BY key on a stored field (`_seq` is the
+ * executor's, not the document's). Queries without ORDER BY keep the scan: their rows stay in id order.
+ * AFTER needs nothing special: the index gives the scan-and-sort order exactly, and the After step finds
+ * the cursor row in it as it would in the sorted rows.
+ */
+function orderedAccess(query: QueryNode): OrderedAccess | undefined {
+  const [key, ...more] = query.orderBy;
+  if (key === undefined || more.length > 0) return undefined;
+  if (query.search !== undefined || query.traverse !== undefined || query.trace !== undefined || query.groupBy !== undefined) return undefined;
+  if (key.field.path[0] === '_seq') return undefined;
+  const field = fieldRef(key.field);
+  const { lower, upper, residual } = boundsOf(query.where, field);
+  const limit = query.limit?.value;
+  const shape: AccessShape = {
+    rowsNeeded: limit === undefined || limit < 0 ? undefined : limit + (query.offset?.value ?? 0),
+    bounds: lower === undefined
+      ? (upper === undefined ? 'none' : 'upper')
+      : upper === undefined ? 'lower'
+      : lower.inclusive && upper.inclusive && lower.value === upper.value ? 'equality' : 'range',
+    residualFilter: residual,
+  };
+  if (chooseAccess(shape) !== 'IndexOrderedScan') return undefined;
+  return { field, descending: key.descending, lower, upper };
+}
+
+type Bounds = { lower: ScanBound | undefined; upper: ScanBound | undefined; residual: boolean };
+
+function compareBound(left: number | string, right: number | string): number {
+  if (typeof left === 'number' && typeof right === 'number') return left < right ? -1 : left > right ? 1 : 0;
+  return compareCodePoints(String(left), String(right));
+}
+
+/** The tighter of two lower (`sign` 1) or upper (`sign` -1) bounds; on equal values, exclusive wins. */
+function tighter(found: ScanBound | undefined, next: ScanBound, sign: number): ScanBound {
+  if (found === undefined) return next;
+  const order = compareBound(next.value, found.value) * sign;
+  if (order > 0) return next;
+  if (order < 0) return found;
+  return { value: found.value, inclusive: found.inclusive && next.inclusive };
+}
+
+/**
+ * Bounds on `field` that the WHERE implies: its top-level AND conditions `f > x`, `f >= x`, `f < x`,
+ * `f <= x`, `f = x` and `f BETWEEN a AND b` with a number or string x, the tightest of each end. Only bounds
+ * of one type (the first seen) are used: each is implied by WHERE on its own, so any subset is correct.
+ */
+function boundsOf(where: ExprNode | undefined, field: FieldRef): Bounds {
+  const found: Bounds = { lower: undefined, upper: undefined, residual: false };
+  if (where === undefined) return found;
+  let type: 'number' | 'string' | undefined;
+  const add = (end: 'lower' | 'upper', value: Literal, inclusive: boolean): boolean => {
+    if (typeof value !== 'number' && typeof value !== 'string') return false;
+    if (type !== undefined && typeof value !== type) return false;
+    type = typeof value === 'number' ? 'number' : 'string';
+    found[end] = tighter(found[end], { value, inclusive }, end === 'lower' ? 1 : -1);
+    return true;
+  };
+  for (const operand of where.kind === 'And' ? where.operands : [where]) {
+    let used = false;
+    if (operand.kind === 'Condition' && operand.field.name === field.name) {
+      const value = operand.value.value;
+      switch (operand.op) {
+        case '>': used = add('lower', value, false); break;
+        case '>=': used = add('lower', value, true); break;
+        case '<': used = add('upper', value, false); break;
+        case '<=': used = add('upper', value, true); break;
+        case '=': used = add('lower', value, true) && add('upper', value, true); break;
+        case '!=': break;
+        default: assertNever(operand.op);
+      }
+    } else if (operand.kind === 'Between' && operand.field.name === field.name) {
+      const low = add('lower', operand.low.value, true);
+      const high = add('upper', operand.high.value, true);
+      used = low && high;
+    }
+    if (!used) found.residual = true;
+  }
+  return found;
 }
 
 function groupSpec(query: QueryNode): GroupSpec | undefined {
@@ -170,6 +273,7 @@ export function explainPlan(plan: Plan): string[] {
   const search = candidates.searchTokens === undefined ? '' : ` search [${candidates.searchTokens.map(pyRepr).join(', ')}]`;
   const at = plan.after !== undefined ? `cursor seq ${plan.after.seq}` : (plan.asOf ?? 'committed seq');
   const lines = [`Candidates ${candidates.collection} at ${at}${where}${search}`];
+  if (candidates.ordered !== undefined) lines.push(`IndexOrder ${describeOrdered(candidates.collection, candidates.ordered)} (else Sort)`);
   for (const step of plan.steps) lines.push(explainStep(step));
   if (plan.group !== undefined) {
     const aggregate = plan.group.aggregate;
@@ -178,6 +282,13 @@ export function explainPlan(plan: Plan): string[] {
   if (plan.output.kind === 'Select') lines.push(`Select ${plan.output.fields.map((field) => field.name).join(', ')}`);
   if (plan.output.kind === 'Count') lines.push('Count');
   return lines;
+}
+
+/** `c.height desc >= 5 < 9`: the index, direction and bounds of an IndexOrderedScan. */
+export function describeOrdered(collection: string, ordered: OrderedAccess): string {
+  const lower = ordered.lower === undefined ? '' : ` ${ordered.lower.inclusive ? '>=' : '>'} ${pyRepr(ordered.lower.value)}`;
+  const upper = ordered.upper === undefined ? '' : ` ${ordered.upper.inclusive ? '<=' : '<'} ${pyRepr(ordered.upper.value)}`;
+  return `${collection}.${ordered.field.name} ${ordered.descending ? 'desc' : 'asc'}${lower}${upper}`;
 }
 
 function explainStep(step: RowStep): string {

@@ -52,8 +52,9 @@ export interface QuerySource {
    * descending with missing/null first), ties in id order (code point, ascending) in both directions — exactly
    * what a stable sort of id-ordered rows gives — with only rows inside the bounds when bounds are given (rows
    * whose value is missing, null or of another type are then left out, as v1's range comparisons are false for
-   * them). Undefined when no ready sorted index on (coll, field) can answer (none, still building, or the field
-   * holds values v1 orders by their text, where an index cannot follow). Optional: sources without indexes omit it.
+   * them; booleans count as the numbers 0 and 1 there, as in v1's comparisons, so `f >= 1` keeps `true`).
+   * Undefined when no ready sorted index on (coll, field) can answer (none, still building, or the field holds
+   * values v1 orders by their text, where an index cannot follow). Optional: sources without indexes omit it.
    */
   orderedScan?(request: OrderedScanRequest): AsyncIterable<SourceRow[]> | undefined;
   /** Lets long scans yield and stop: called every N rows; throws when the query is over its deadline. */

@@ -2,7 +2,10 @@
 // syntax trees and printed to NQL text, and runQuery's answer compared with the reference evaluator's
 // (reference-evaluator.ts, written apart from nql/). Both give rows in the same order: ORDER BY ties and
 // queries without ORDER BY fall back to id order on both sides. Also: walking every page with AFTER, with
-// writes arriving between pages, gives the rows of the one unpaged query.
+// writes arriving between pages, gives the rows of the one unpaged query. Every query runs twice: on a source
+// without sorted indexes (scan and sort) and on one whose orderedScan answers (the index access path), and
+// both must give the reference's answer. Queries without ORDER BY never use the index (plan.ts), so their
+// id order is compared as it is.
 // Seeded and replayable: NEDB_SEED=<n> npx vitest run test/nql/differential.test.ts
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -51,8 +54,9 @@ const op: fc.Arbitrary<HistoryOp> = fc.record({
 });
 const history: fc.Arbitrary<History> = fc.array(op, { minLength: 0, maxLength: 24 }).map((ops) => ({ ops }));
 
-function sourceOf(found: History): MemorySource {
+function sourceOf(found: History, ordered = false): MemorySource {
   const source = new MemorySource();
+  if (ordered) source.enableOrderedScan();
   for (const { coll, id, doc: body } of found.ops) {
     if (body === undefined) source.delete(coll, id);
     else source.put(coll, id, body);
@@ -232,10 +236,50 @@ describe('nql differential: runQuery against the reference evaluator', () => {
     await fc.assert(
       fc.asyncProperty(history, query, async (found, node) => {
         const text = printQuery(node);
-        expect(await actual(text, sourceOf(found)), text).toEqual(expected(node, found));
+        const reference = expected(node, found);
+        expect(await actual(text, sourceOf(found)), text).toEqual(reference);
+        expect(await actual(text, sourceOf(found, true)), `${text} (ordered scan)`).toEqual(reference);
       }),
       { seed, numRuns: 1500 },
     );
+  });
+
+  it(`gives the same rows through the index path for index-shaped queries (seed ${seed})`, async () => {
+    // One ORDER BY key, a LIMIT (so the cost rule picks the index) and WHERE ranges on the same field.
+    const sortedOn = fc.constantFrom('a', 'n', 's', 'obj.x', 'obj.y.z', '_id', 'nope', 'tags').map(field);
+    const rangeOp = fc.constantFrom<CompareOp>('<', '<=', '>', '>=', '=', '!=');
+    const shaped = fc
+      .tuple(query, sortedOn, fc.boolean(), fc.array(fc.tuple(rangeOp, fc.oneof(bound, value)), { maxLength: 3 }), fc.option(leaf), integer(0, 6))
+      .map(([node, over, descending, ranges, other, limit]): QueryNode => {
+        const conditions: ExprNode[] = ranges.map(([op, found]) => ({ kind: 'Condition', field: over, op, value: found, span }));
+        if (ranges.length === 1 && ranges[0] !== undefined && ranges[0][0] === '=') {
+          conditions.push({ kind: 'Between', field: over, low: ranges[0][1], high: ranges[0][1], span });
+        }
+        if (other !== null) conditions.push(other);
+        const where: ExprNode | undefined = conditions.length === 0 ? undefined
+          : conditions.length === 1 ? conditions[0] : { kind: 'And', operands: conditions, span };
+        return {
+          ...node, where, search: undefined, groupBy: undefined, limit,
+          orderBy: [{ kind: 'OrderBy', field: over, descending, span }],
+        };
+      });
+    let answered = 0;
+    let bounded = 0;
+    await fc.assert(
+      fc.asyncProperty(history, shaped, async (found, node) => {
+        const text = printQuery(node);
+        const reference = expected(node, found);
+        expect(await actual(text, sourceOf(found)), text).toEqual(reference);
+        const indexed = sourceOf(found, true);
+        expect(await actual(text, indexed), `${text} (ordered scan)`).toEqual(reference);
+        answered += indexed.orderedAnswers;
+        bounded += indexed.orderedRequests.filter((request) => request.lower !== undefined || request.upper !== undefined).length;
+      }),
+      { seed, numRuns: 1500 },
+    );
+    // The index path really ran, with and without bounds.
+    expect(answered).toBeGreaterThan(300);
+    expect(bounded).toBeGreaterThan(300);
   });
 
   it(`gives the same answer with and without a search index (seed ${seed})`, async () => {
@@ -254,8 +298,8 @@ describe('nql differential: runQuery against the reference evaluator', () => {
   it(`walks every page with AFTER to the unpaged rows, while writes arrive (seed ${seed})`, async () => {
     const pageable = query.map((node): QueryNode => ({ ...node, groupBy: undefined, offset: undefined, select: node.select?.kind === 'SelectCount' ? undefined : node.select }));
     await fc.assert(
-      fc.asyncProperty(history, pageable, fc.integer({ min: 1, max: 4 }), fc.array(op, { maxLength: 12 }), async (found, node, size, writes) => {
-        const source = sourceOf(found);
+      fc.asyncProperty(history, pageable, fc.integer({ min: 1, max: 4 }), fc.array(op, { maxLength: 12 }), fc.boolean(), async (found, node, size, writes, ordered) => {
+        const source = sourceOf(found, ordered);
         const whole = printQuery({ ...node, limit: undefined });
         const unpaged = await runQuery(whole, source);
         expect(unpaged.rows, whole).toEqual(evaluate({ ...node, limit: undefined }, found));

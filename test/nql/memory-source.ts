@@ -1,8 +1,10 @@
 // An in-memory QuerySource that writes like NEDB v1 (UPSTREAM.md §3.2, §6): one gap-free seq for every op,
 // versions per key (tombstones for deletes), edges with added/removed seqs, ops with caused_by, and optional
-// search indexes built from HEAD. Tests script v1 scenarios with it and check what the executor reads.
+// search indexes built from HEAD, and optional sorted "indexes" behind orderedScan (a stable sort of the rows
+// at the read seq, written apart from nql/compare.ts). Tests script v1 scenarios with it and check what the
+// executor reads (rowsRead counts the rows scan and orderedScan hand out).
 
-import type { QuerySource, SourceOp, SourceRow } from '../../nql/source.js';
+import type { OrderedScanRequest, QuerySource, SourceOp, SourceRow } from '../../nql/source.js';
 
 type Doc = Record<string, unknown>;
 
@@ -35,6 +37,13 @@ export class MemorySource implements QuerySource {
   deadlineError: Error | undefined = undefined;
   /** Reads below this seq fail, as a database's reads below its history retention do. */
   historyFrom = 0;
+  /** Rows handed out by scan and orderedScan. */
+  rowsRead = 0;
+  /** orderedScan requests made (answered or not), and how many an index answered. */
+  readonly orderedRequests: OrderedScanRequest[] = [];
+  orderedAnswers = 0;
+  /** Absent until enableOrderedScan: a source without sorted indexes. */
+  orderedScan?: (request: OrderedScanRequest) => AsyncIterable<SourceRow[]> | undefined;
   private readonly versions = new Map<string, Map<string, Version[]>>();
   private readonly edgeList: Edge[] = [];
   private readonly ops: SourceOp[] = [];
@@ -118,11 +127,61 @@ export class MemorySource implements QuerySource {
       const row = this.versionAt(coll, id, asOf);
       if (row !== undefined) page.push(row);
       if (page.length === this.pageSize) {
+        this.rowsRead += page.length;
         yield page;
         page = [];
       }
     }
+    this.rowsRead += page.length;
     if (page.length > 0) yield page;
+  }
+
+  /**
+   * Gives the source sorted indexes on `fields` (every field when omitted). `ready: false` keeps orderedScan
+   * but answers undefined, as indexes still building do.
+   */
+  enableOrderedScan(options: { fields?: readonly string[]; ready?: boolean } = {}): this {
+    this.orderedScan = (request) => {
+      this.orderedRequests.push(request);
+      if (options.ready === false || (options.fields !== undefined && !options.fields.includes(request.field))) return undefined;
+      return this.ordered(request);
+    };
+    return this;
+  }
+
+  /**
+   * The contract of QuerySource.orderedScan over the memory rows: v1 order of one field (numbers with
+   * booleans as 0/1, or strings by code point; missing/null last ascending, first descending), ties in scan
+   * (id) order both ways. Undefined when, without bounds, the present values are not all numbers or all
+   * strings (v1 might sort them by text). With bounds, only values of the bounds' type inside them.
+   */
+  private ordered(request: OrderedScanRequest): AsyncIterable<SourceRow[]> | undefined {
+    const ids = [...(this.versions.get(request.coll)?.keys() ?? [])].sort();
+    const path = request.field.split('.');
+    const rows = ids.flatMap((id) => {
+      const row = this.versionAt(request.coll, id, request.asOf);
+      return row === undefined ? [] : [{ row, value: sortValue(readOwnPath(row.doc, path)) }];
+    });
+    const bounded = request.lower !== undefined || request.upper !== undefined;
+    let kept = rows;
+    if (bounded) {
+      kept = rows.filter(({ value }) => inBounds(value, request));
+    } else {
+      const kinds = new Set(rows.map(({ value }) => value.kind).filter((kind) => kind !== 'null'));
+      if (kinds.has('other') || kinds.size > 1) return undefined;
+    }
+    this.orderedAnswers += 1;
+    const direction = request.descending ? -1 : 1;
+    const sorted = [...kept].sort((a, b) => direction * compareValues(a.value, b.value)).map(({ row }) => row);
+    return this.pages(sorted);
+  }
+
+  private async *pages(rows: SourceRow[]): AsyncIterable<SourceRow[]> {
+    for (let at = 0; at < rows.length; at += this.pageSize) {
+      const page = rows.slice(at, at + this.pageSize);
+      this.rowsRead += page.length;
+      yield page;
+    }
   }
 
   async get(coll: string, id: string, asOf: number): Promise<SourceRow | undefined> {
@@ -164,4 +223,54 @@ export class MemorySource implements QuerySource {
     this.deadlineChecks += 1;
     if (this.deadlineError !== undefined) throw this.deadlineError;
   }
+}
+
+type SortValue = { kind: 'null' } | { kind: 'number'; value: number } | { kind: 'string'; value: string } | { kind: 'other' };
+
+function readOwnPath(doc: unknown, path: readonly string[]): unknown {
+  let value = doc;
+  for (const segment of path) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+    value = Object.hasOwn(value, segment) ? (value as Record<string, unknown>)[segment] : undefined;
+  }
+  return value;
+}
+
+function sortValue(value: unknown): SortValue {
+  if (value === undefined || value === null) return { kind: 'null' };
+  if (typeof value === 'boolean') return { kind: 'number', value: value ? 1 : 0 };
+  if (typeof value === 'number') return { kind: 'number', value };
+  if (typeof value === 'string') return { kind: 'string', value };
+  return { kind: 'other' };
+}
+
+/** Code point order, by comparing code point arrays. */
+function compareStrings(left: string, right: string): number {
+  const a = [...left].map((char) => char.codePointAt(0) ?? 0);
+  const b = [...right].map((char) => char.codePointAt(0) ?? 0);
+  for (let i = 0; i < Math.min(a.length, b.length); i += 1) {
+    const x = a[i] ?? 0;
+    const y = b[i] ?? 0;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return Math.sign(a.length - b.length);
+}
+
+/** Ascending order of one index: nulls last; values of one kind (ordered() refuses mixed kinds). */
+function compareValues(left: SortValue, right: SortValue): number {
+  if (left.kind === 'null' || right.kind === 'null') return left.kind === right.kind ? 0 : left.kind === 'null' ? 1 : -1;
+  if (left.kind === 'number' && right.kind === 'number') return left.value < right.value ? -1 : left.value > right.value ? 1 : 0;
+  if (left.kind === 'string' && right.kind === 'string') return compareStrings(left.value, right.value);
+  throw new Error('mixed kinds in one ordered scan');
+}
+
+function inBounds(value: SortValue, request: OrderedScanRequest): boolean {
+  for (const [end, sign] of [[request.lower, 1], [request.upper, -1]] as const) {
+    if (end === undefined) continue;
+    const kind = typeof end.value === 'number' ? 'number' : 'string';
+    if (value.kind !== kind) return false;
+    const order = compareValues(value, sortValue(end.value)) * sign;
+    if (order < 0 || (order === 0 && !end.inclusive)) return false;
+  }
+  return true;
 }
