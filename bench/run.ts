@@ -9,6 +9,7 @@ import { runMemory } from './memory.js';
 import { type BenchResult, type Scenario, formatResult } from './result.js';
 import { runWrites } from './writes.js';
 import { runHttpIngest } from './http-ingest.js';
+import { runHttpTopk } from './http-topk.js';
 
 const scenarios: Record<string, Scenario> = {
   writes: runWrites,
@@ -16,6 +17,7 @@ const scenarios: Record<string, Scenario> = {
   memory: runMemory,
   'checkpoint-stall': runCheckpointStall,
   'http-ingest': runHttpIngest,
+  'http-topk': runHttpTopk,
 };
 const docsDefault = 20_000;
 const docsMax = 100_000_000;

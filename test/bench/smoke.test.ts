@@ -100,3 +100,14 @@ describe('bench http-ingest at a smoke size', () => {
     }
   }, 120_000);
 });
+
+describe('bench http-topk at a smoke size', () => {
+  it('answers the top-10 by scan and by a sorted index, correctly', async () => {
+    const { buildCli } = await import('../cli/run-cli.js');
+    buildCli();
+    const { runHttpTopk } = await import('../../bench/http-topk.js');
+    const results = await runHttpTopk({ docs: 2000, caseTimeMs: 300, progress: () => undefined });
+    expect(results.map((result) => result.name)).toEqual(['top10-scan', 'health', 'top10-indexed']);
+    expect(results[2]!.metrics.correct).toBe(true);
+  }, 120_000);
+});
