@@ -75,8 +75,12 @@ function order(a: unknown, b: unknown): number | undefined {
   return equals(a, b) ? 0 : undefined;
 }
 
+/** Python repr(): strings quoted the way Python picks (double quotes when the text holds ' but no "). */
 function pyRepr(value: unknown): string {
-  return typeof value === 'string' ? `'${value}'` : pyStr(value); // test strings in containers are plain
+  if (typeof value !== 'string') return pyStr(value);
+  const quote = value.includes("'") && !value.includes('"') ? '"' : "'";
+  const escaped = value.replace(/\\/g, '\\\\').replace(quote === "'" ? /'/g : /"/g, `\\${quote}`);
+  return `${quote}${escaped}${quote}`;
 }
 
 /** Python str() of a JSON value. */
