@@ -34,6 +34,8 @@ export interface CreateDatabaseOptions {
   partitions?: number;
   durability?: Durability;
   historyRetentionSeqs?: number | null;
+  /** Let the planner create sorted indexes on its own (default true). */
+  lazyIndexes?: boolean;
 }
 
 export class DataDirectory {
@@ -122,7 +124,7 @@ export class DataDirectory {
       partitions,
       createdMs: this.openOptions.clock.nowMs(),
       checkpoint: { seq: -1, snapshots: new Array<null>(partitions).fill(null), logStart: new Array<number>(partitions).fill(1) },
-      settings: { durability: options.durability ?? null, historyRetentionSeqs: retention },
+      settings: { durability: options.durability ?? null, historyRetentionSeqs: retention, lazyIndexes: options.lazyIndexes ?? true },
       indexes: [],
     };
     await writeManifest(this.fs, paths.dir, manifest);

@@ -5,7 +5,7 @@
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { NedbError } from './errors.js';
 import { Namespace, checkCollName, checkDocId } from './keys.js';
-import { batchOpsMax, docBytesMax, yieldEveryItems } from './limits.js';
+import { batchOpsMax, docBytesMax, lazyIndexesPerCollectionMax, lazyIndexesPerDatabaseMax, yieldEveryItems } from './limits.js';
 import type { FileSystem } from './platform/file-system.js';
 import type { Clock } from './platform/clock.js';
 import type { Logger } from './platform/logger.js';
@@ -24,7 +24,7 @@ import { readOps } from './log/log-reader.js';
 import type { CommittedWrite } from './partition/partition-set.js';
 import type { LoggedOp } from './log/record.js';
 import { type BackupProgress, type BackupResult, backupDatabase } from './backup.js';
-import { IndexManager, OrderedIds, type SortedIndexInfo, followsV1Order } from './index/index-manager.js';
+import { IndexManager, OrderedIds, type SortedIndexInfo, followsV1Order, isLazyDefinition, lazyIndexDefinition } from './index/index-manager.js';
 
 export type { Durability, OpMeta, PreconditionFailure };
 
@@ -127,6 +127,7 @@ export function databasePaths(dir: string): DatabasePaths {
 
 export class Database {
   private loadState: LoadState;
+  private readonly lazyPending = new Set<string>();
   private set: InlinePartitionSet | undefined;
   private manifest: Manifest | undefined;
   private intervalTimer: ReturnType<typeof setInterval> | undefined;
@@ -393,6 +394,7 @@ export class Database {
   orderedScan(request: OrderedScanRequest): AsyncIterable<StoredDocument[]> | undefined {
     const set = this.partitionSet();
     const managed = this.indexManager?.get(request.coll, request.field);
+    if (managed === undefined) this.createLazyIndex(request.coll, request.field);
     if (managed === undefined || managed.state !== 'ready') return undefined;
     const asOf = this.asOfOf(request.asOf === undefined ? undefined : { asOf: request.asOf });
     if (!followsV1Order(managed, asOf, set.status().lastAssignedSeq)) return undefined;
@@ -405,6 +407,28 @@ export class Database {
       upper: request.upper,
     });
     return orderedPages(set, request.coll, asOf, ids);
+  }
+
+  /**
+   * A query would have used a sorted index on (coll, field) and there is none: create one in the background
+   * (the query itself goes on with a scan; later ones switch once it is ready). Recorded in the MANIFEST like
+   * any definition, so it survives restarts; bounded per collection; off when the database's settings say so.
+   */
+  private createLazyIndex(coll: string, field: string): void {
+    const manifest = this.manifest;
+    if (this.options.readOnly || manifest === undefined || manifest.settings.lazyIndexes === false) return;
+    const key = JSON.stringify([coll, field]);
+    if (this.lazyPending.has(key)) return;
+    const lazy = manifest.indexes.filter((item) => Array.isArray(item) && item.length === 4 && item[3] === 'lazy') as unknown[][];
+    if (lazy.length >= lazyIndexesPerDatabaseMax) return;
+    if (lazy.filter((item) => item[0] === coll).length >= lazyIndexesPerCollectionMax) return;
+    this.lazyPending.add(key);
+    this.updateIndexDefinitions((current) =>
+      current.some((item) => isLazyDefinition(item, coll, field)) ? [...current] : [...current, lazyIndexDefinition(coll, field)],
+    )
+      .then(() => this.options.logger.info(`lazy index on ${this.name}/${coll}.${field} created for a query that would use it`))
+      .catch((error: unknown) => this.options.logger.warn(`lazy index on ${coll}.${field} not created: ${String(error)}`))
+      .finally(() => this.lazyPending.delete(key));
   }
 
   /** Resolves once every write up to `seq` is visible (and so durable as its durability asked). */

@@ -39,6 +39,13 @@ export const diskFullRetryMs = 1000;
  * `batch` write does: a caller looping on async writes would otherwise queue without bound (backpressure).
  */
 export const unwrittenLogBytesMax = 64 << 20;
+/**
+ * Sorted indexes the planner may create on its own per collection (lazy indexes): each costs memory in
+ * proportion to the collection and work on every write, so a few fields only; an explicit index is unbounded.
+ */
+export const lazyIndexesPerCollectionMax = 4;
+/** And per database, so queries naming many (even missing) collections cannot grow the MANIFEST without end. */
+export const lazyIndexesPerDatabaseMax = 64;
 /** Snapshot writer output buffer: large sequential writes, small enough not to matter for memory. */
 export const snapshotWriteBufferBytes = 1 << 20;
 /** Long loops (snapshot writing, scans, recovery apply) yield to the event loop after this many items. */

@@ -37,6 +37,8 @@ export interface DatabaseSettings {
   durability: Durability | null;
   /** Versions older than the newest minus this many seqs are dropped at checkpoint; null keeps all. */
   historyRetentionSeqs: number | null;
+  /** The planner may create sorted indexes on its own (absent: on). */
+  lazyIndexes?: boolean;
 }
 
 export function encodeManifest(manifest: Manifest): Uint8Array {

@@ -35,6 +35,7 @@ export const createBody = z.object({
   ),
   partitions: optional(z.number().int().min(1).max(256)),
   durability,
+  lazy_indexes: optional(z.boolean()),
 });
 
 export const queryBody = z.object({ nql: z.unknown().optional(), count: optional(z.boolean()), explain: optional(z.boolean()) });

@@ -165,6 +165,7 @@ async function createDatabase(rawBody: Record<string, unknown>, ctx: ServerConte
   const database = await ctx.data.create(name, {
     ...(body.partitions === undefined ? {} : { partitions: body.partitions }),
     ...(body.durability === undefined ? {} : { durability: body.durability }),
+    ...(body.lazy_indexes === undefined ? {} : { lazyIndexes: body.lazy_indexes }),
   });
   ctx.adopt(database);
   const v1 = await ctx.v1(name);
@@ -345,7 +346,9 @@ async function index(v1: V1Database, rawBody: Record<string, unknown>): Promise<
  * (queries scan), so they are listed as ready with 0 entries and 0 bytes.
  */
 function listIndexes(v1: V1Database): unknown[] {
-  return v1.indexes().map(([coll, field, kind]) => {
+  const explicit = v1.indexes().map(([coll, field, kind]) => ({ coll, field, kind, lazy: false }));
+  const lazy = v1.lazyIndexes().map(([coll, field]) => ({ coll, field, kind: 'sorted', lazy: true }));
+  return [...explicit, ...lazy].map(({ coll, field, kind, lazy }) => {
     const info = kind === 'ordered' || kind === 'sorted' ? v1.db.sortedIndexInfo(coll, field) : undefined;
     return {
       coll,
@@ -355,7 +358,7 @@ function listIndexes(v1: V1Database): unknown[] {
       ...(info?.progress === undefined ? {} : { progress: info.progress }),
       entries: info?.entries ?? 0,
       bytes: info?.bytes ?? 0,
-      lazy: false,
+      lazy,
     };
   });
 }

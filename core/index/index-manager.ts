@@ -87,7 +87,8 @@ function keyOf(coll: string, field: string): string {
 export function sortedDefinitions(definitions: readonly unknown[]): { coll: string; field: string }[] {
   const found = new Map<string, { coll: string; field: string }>();
   for (const item of definitions) {
-    if (!Array.isArray(item) || item.length !== 3) continue;
+    // [coll, field, kind], or [coll, field, 'sorted', 'lazy'] for one the planner created (lazyIndexDefinition).
+    if (!Array.isArray(item) || (item.length !== 3 && !(item.length === 4 && item[3] === 'lazy'))) continue;
     const [coll, field, kind] = item as unknown[];
     if (typeof coll !== 'string' || typeof field !== 'string' || (kind !== 'ordered' && kind !== 'sorted')) continue;
     found.set(keyOf(coll, field), { coll, field });
@@ -393,4 +394,13 @@ export class OrderedIds {
 
 function bound(value: number | string, inclusive: boolean): KeyBound {
   return { key: encodeIndexValues([value]), inclusive };
+}
+
+/** The MANIFEST entry of a lazily created index: a fourth element keeps it out of v1's database view. */
+export function lazyIndexDefinition(coll: string, field: string): unknown[] {
+  return [coll, field, 'sorted', 'lazy'];
+}
+
+export function isLazyDefinition(item: unknown, coll: string, field: string): boolean {
+  return Array.isArray(item) && item.length === 4 && item[0] === coll && item[1] === field && item[3] === 'lazy';
 }

@@ -391,11 +391,18 @@ export class V1Database {
   async dropIndex(coll: string, field: string): Promise<boolean> {
     let dropped = false;
     await this.db.updateIndexDefinitions((current) => {
-      const kept = current.filter((item) => !(Array.isArray(item) && item.length === 3 && item[0] === coll && item[1] === field));
+      const kept = current.filter((item) => !(Array.isArray(item) && (item.length === 3 || item.length === 4) && item[0] === coll && item[1] === field));
       dropped = kept.length !== current.length;
       return kept;
     });
     return dropped;
+  }
+
+  /** Indexes the planner created on its own (lazy), as [coll, field]: not part of v1's database view. */
+  lazyIndexes(): [coll: string, field: string][] {
+    return this.db.indexDefinitions
+      .filter((item): item is unknown[] => Array.isArray(item) && item.length === 4 && item[3] === 'lazy')
+      .map((item) => [String(item[0]), String(item[1])]);
   }
 
   /** Idempotent; not an op (v1). */

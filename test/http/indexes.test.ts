@@ -129,3 +129,53 @@ describe('the planner through HTTP', () => {
     }
   });
 });
+
+describe('lazy indexes', () => {
+  it('a query that would use a missing sorted index creates it; later queries use it; it survives a restart', async () => {
+    const server = await startTestServer();
+    const dir = server.dir;
+    try {
+      await server.request('POST', '/v1/databases', { name: 'lz' });
+      const ops = Array.from({ length: 200 }, (_, h) => ({ op: 'put', coll: 'blocks', id: String(h), doc: { height: h } }));
+      await server.request('POST', '/v1/databases/lz/batch', { ops });
+      const query = { nql: 'FROM blocks ORDER BY height DESC LIMIT 3' };
+      const first = (await server.request('POST', '/v1/databases/lz/query', query)).body;
+      expect(first.rows.map((row: { height: number }) => row.height)).toEqual([199, 198, 197]);
+      let listed: { coll: string; fields: string[]; lazy: boolean; state: string }[] = [];
+      for (let i = 0; i < 200; i++) {
+        listed = (await server.request('GET', '/v1/databases/lz/indexes')).body.indexes;
+        if (listed.length === 1 && listed[0]!.state === 'ready') break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(listed).toMatchObject([{ coll: 'blocks', fields: ['height'], lazy: true, state: 'ready' }]);
+      expect((await server.request('GET', '/v1/databases/lz')).body.indexes).toEqual([]); // v1's view: explicit ones only
+      const explained = (await server.request('POST', '/v1/databases/lz/query', { ...query, explain: true })).body;
+      expect(explained.rows.map((row: { kind: string }) => row.kind)).toContain('IndexOrderedScan');
+      expect((await server.request('POST', '/v1/databases/lz/query', query)).body.rows).toEqual(first.rows);
+    } finally {
+      await server.close();
+    }
+    const again = await startTestServer({}, dir);
+    try {
+      for (let i = 0; i < 200 && (await again.request('GET', '/ready')).status !== 200; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      const listed = (await again.request('GET', '/v1/databases/lz/indexes')).body.indexes;
+      expect(listed).toMatchObject([{ coll: 'blocks', fields: ['height'], lazy: true }]);
+      expect((await again.request('DELETE', '/v1/databases/lz/indexes/blocks/height')).body).toEqual({ ok: true, dropped: true });
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('is off when the database says so', async () => {
+    const server = await startTestServer();
+    try {
+      await server.request('POST', '/v1/databases', { name: 'nolazy', lazy_indexes: false });
+      await server.request('POST', '/v1/databases/nolazy/put', { coll: 'c', id: 'a', doc: { n: 1 } });
+      await server.request('POST', '/v1/databases/nolazy/query', { nql: 'FROM c ORDER BY n LIMIT 1' });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect((await server.request('GET', '/v1/databases/nolazy/indexes')).body.indexes).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+});

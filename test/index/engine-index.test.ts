@@ -218,7 +218,7 @@ describe('Database.orderedScan', () => {
     const fs = new SimFileSystem();
     const data = await openData(fs);
     try {
-      const db = await data.create('d', { partitions: 2 });
+      const db = await data.create('d', { partitions: 2, lazyIndexes: false }); // only explicit indexes here
       await db.put('c', 'a', { v: 1, w: 'x'.repeat(2000), t: 'a' });
       expect(db.orderedScan({ coll: 'c', field: 'v', descending: false })).toBeUndefined(); // no index
       await addIndex(db, 'c', 'v', 'eq');
