@@ -1,7 +1,7 @@
 // Scenario `http-topk` (S2's headline query over HTTP): N blocks in a real `nedb serve`, then
-// `FROM blocks ORDER BY height DESC LIMIT 10` timed by scan, the time a sorted index on height takes to build,
-// and the same query through the index against `GET /health` in the same run (the issue's goal: the indexed
-// top-10 p50 within 3× of /health's p50).
+// `FROM blocks ORDER BY height DESC LIMIT 10` once by scan (that first query also creates a sorted index on
+// height lazily), the time from that query until the index is ready (the issue's goal: within 10 s on 1M
+// documents), then the same query through the index against `GET /health` in the same run (goal: p50 within 3×).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import { LatencyRecorder } from './stats.js';
 
 const startTimeLimitMs = 30_000;
 const readyTimeLimitMs = 600_000;
-const scanRuns = 5;
+const scanRuns = 1;
 const timedRuns = 2000;
 
 function call(agent: Agent, port: number, method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
@@ -70,17 +70,18 @@ export async function runHttpTopk(options: ScenarioOptions): Promise<BenchResult
       await Promise.all(batches);
       options.progress(`  loaded ${options.docs} blocks`);
       const query = { nql: 'FROM blocks ORDER BY height DESC LIMIT 10' };
-      const scan = await timeRequests(agent, port, 'POST', '/v1/databases/explorer/query', query, scanRuns);
+      // The first query scans and, because a sorted index on height would serve it, creates that index lazily
+      // in the background; the time until it is ready counts from that first query.
       const buildStartMs = performance.now();
-      await call(agent, port, 'POST', '/v1/databases/explorer/index', { coll: 'blocks', field: 'height', kind: 'sorted' });
+      const scan = await timeRequests(agent, port, 'POST', '/v1/databases/explorer/query', query, scanRuns);
       for (;;) {
-        const listed = JSON.parse((await call(agent, port, 'GET', '/v1/databases/explorer/indexes')).text) as { indexes: { state: string }[] };
-        if (listed.indexes.every((index) => index.state === 'ready')) break;
-        if (performance.now() - buildStartMs > readyTimeLimitMs) throw new Error('the height index never became ready');
+        const listed = JSON.parse((await call(agent, port, 'GET', '/v1/databases/explorer/indexes')).text) as { indexes: { state: string; lazy: boolean }[] };
+        if (listed.indexes.length > 0 && listed.indexes.every((index) => index.state === 'ready' && index.lazy)) break;
+        if (performance.now() - buildStartMs > readyTimeLimitMs) throw new Error('the lazy height index never became ready');
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       const buildMs = performance.now() - buildStartMs;
-      options.progress(`  height index ready in ${Math.round(buildMs)} ms`);
+      options.progress(`  lazy height index ready ${Math.round(buildMs)} ms after the first query`);
       const answer = JSON.parse((await call(agent, port, 'POST', '/v1/databases/explorer/query', query)).text) as { rows: { height: number }[] };
       const correct = answer.rows.map((row) => row.height).join(',') === Array.from({ length: 10 }, (_, i) => options.docs - 1 - i).join(',');
       const health = await timeRequests(agent, port, 'GET', '/health', undefined, timedRuns);
@@ -93,7 +94,7 @@ export async function runHttpTopk(options: ScenarioOptions): Promise<BenchResult
       return [
         result('top10-scan', scan),
         result('health', health),
-        result('top10-indexed', indexed, { indexBuildMs: buildMs, vsHealthP50: indexed.percentileUs(50) / health.percentileUs(50), correct }),
+        result('top10-indexed', indexed, { lazyIndexReadyMs: buildMs, vsHealthP50: indexed.percentileUs(50) / health.percentileUs(50), correct }),
       ];
     } finally {
       agent.destroy();
