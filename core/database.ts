@@ -12,7 +12,10 @@ import type { Logger } from './platform/logger.js';
 import type { Durability } from './log/group-committer.js';
 import { type OpMeta, OpKind } from './log/record.js';
 import { PartitionLog } from './log/partition-log.js';
-import { type DatabaseSettings, type Manifest, readManifest, removeIfPresent } from './manifest.js';
+import { type DatabaseSettings, type IndexFileEntry, type Manifest, readManifest, removeIfPresent } from './manifest.js';
+import { SortedIndex } from './index/sorted-index.js';
+import { readWholeFile } from './platform/file-system.js';
+import { createHash } from 'node:crypto';
 import { PartitionStore } from './partition/partition-store.js';
 import { type DatabasePaths, InlinePartitionSet, archiveSegments } from './partition/inline-partition-set.js';
 import type { CheckpointOutcome, PartitionOp, PreconditionFailure, WriteStatus } from './partition/partition-set.js';
@@ -223,12 +226,15 @@ export class Database {
       for (const store of stores) await store.close().catch(() => undefined);
       throw error;
     }
-    // Sorted indexes (in memory): built in the background from the recovered state, then kept by every commit.
+    // Sorted indexes: the ones the last checkpoint persisted are loaded and caught up with the log tail, the
+    // others built in the background from the recovered state; then every commit keeps them.
     const set = this.set;
     const indexManager = new IndexManager({ stores, lastSeq: () => set.status().lastAssignedSeq, logger });
     this.indexManager = indexManager;
     set.setIndexHook(indexManager);
-    indexManager.sync(manifest.indexes);
+    const persisted = await this.loadIndexFiles(manifest);
+    indexManager.sync(manifest.indexes, (coll, field) => persisted.get(JSON.stringify([coll, field])));
+    if (!this.options.readOnly) set.setIndexPersister((seq) => this.persistIndexes(seq));
     this.startIntervalCheckpoints();
     this.loadState = { state: 'ready' };
   }
@@ -252,13 +258,51 @@ export class Database {
   }
 
   /** Temp files of interrupted renames, and snapshots no MANIFEST names any more. */
+  /** The index files the MANIFEST names, read and checked; a damaged one is rebuilt instead (with a warning). */
+  private async loadIndexFiles(manifest: Manifest): Promise<Map<string, { index: SortedIndex; entry: IndexFileEntry; seq: number }>> {
+    const loaded = new Map<string, { index: SortedIndex; entry: IndexFileEntry; seq: number }>();
+    for (const entry of manifest.checkpoint.indexFiles ?? []) {
+      const path = `${this.paths.snap}/${entry.file}`;
+      try {
+        const index = SortedIndex.deserialize(await readWholeFile(this.options.fs, path), path);
+        loaded.set(JSON.stringify([entry.coll, entry.field]), { index, entry, seq: manifest.checkpoint.seq });
+      } catch (error) {
+        this.options.logger.warn(`index file ${path} not loaded (${String(error)}); the index is rebuilt from the documents`);
+      }
+    }
+    return loaded;
+  }
+
+  /** A checkpoint's hook: every ready sorted index as of `seq`, each to its own file (temp, fsync, rename). */
+  private async persistIndexes(seq: number): Promise<IndexFileEntry[]> {
+    const { fs } = this.options;
+    const entries: IndexFileEntry[] = [];
+    for (const persisted of this.indexManager?.persistable(seq) ?? []) {
+      const name = `i-${createHash('sha256').update(JSON.stringify([persisted.coll, persisted.field])).digest('hex').slice(0, 16)}-${String(seq).padStart(12, '0')}.sidx`;
+      const tempPath = `${this.paths.snap}/${name}.tmp`;
+      await removeIfPresent(fs, tempPath);
+      const file = await fs.open(tempPath, 'createExclusive');
+      try {
+        await file.write(persisted.bytes, 0);
+        await file.datasync();
+      } finally {
+        await file.close();
+      }
+      await fs.rename(tempPath, `${this.paths.snap}/${name}`);
+      entries.push({ coll: persisted.coll, field: persisted.field, file: name, classesSeen: persisted.classesSeen, truncatedEver: persisted.truncatedEver });
+    }
+    if (entries.length > 0) await fs.syncDir(this.paths.snap);
+    return entries;
+  }
+
   private async removeLeftovers(manifest: Manifest): Promise<void> {
     const { fs } = this.options;
     await removeIfPresent(fs, `${this.paths.dir}/MANIFEST.tmp`);
-    const referenced = new Set(manifest.checkpoint.snapshots.filter((name) => name !== null));
+    const referenced = new Set<string>(manifest.checkpoint.snapshots.filter((name) => name !== null));
+    for (const entry of manifest.checkpoint.indexFiles ?? []) referenced.add(entry.file);
     let removed = 0;
     for (const name of await fs.list(this.paths.snap))
-      if (name.endsWith('.tmp') || (name.endsWith('.snap') && !referenced.has(name))) {
+      if (name.endsWith('.tmp') || ((name.endsWith('.snap') || name.endsWith('.sidx')) && !referenced.has(name))) {
         await fs.unlink(`${this.paths.snap}/${name}`);
         removed++;
       }

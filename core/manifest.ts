@@ -27,10 +27,23 @@ export interface Manifest {
     horizonSeq?: number;
     /** Hash chain head as of `seq` (hex; 64 zeros when empty). */
     head?: string;
+    /** Sorted indexes persisted as of `seq` (files in snap/, FORMAT.md §11.3); absent: none. */
+    indexFiles?: IndexFileEntry[];
   };
   settings: DatabaseSettings;
   /** Index definitions; filled in by the index layer. */
   indexes: unknown[];
+}
+
+/** One sorted index persisted by a checkpoint: its file and the flags its manager kept beside it. */
+export interface IndexFileEntry {
+  coll: string;
+  field: string;
+  file: string;
+  /** Value classes ever seen (1 numeric, 2 text, 4 array/object). */
+  classesSeen: number;
+  /** A string longer than a key holds was ever indexed. */
+  truncatedEver: boolean;
 }
 
 export interface DatabaseSettings {

@@ -11,12 +11,13 @@
 // [fromSeq, toSeq) range. Writes with seq > S0 that commit meanwhile are queued and applied in order when the
 // walk ends, synchronously with the switch to 'ready', so no write is lost or applied twice.
 import { Decoder } from '@msgpack/msgpack';
+import type { IndexFileEntry } from '../manifest.js';
 import { Namespace } from '../keys.js';
 import { type LoggedOp, OpKind } from '../log/record.js';
 import type { Logger } from '../platform/logger.js';
 import type { PartitionStore } from '../partition/partition-store.js';
 import type { CommitIndexHook } from '../partition/inline-partition-set.js';
-import type { StoredVersion } from '../snapshot/snapshot-reader.js';
+import { collKeyOf, type StoredVersion } from '../snapshot/snapshot-reader.js';
 import { compareBytes } from './b-plus-tree-node.js';
 import type { KeyBound } from './b-plus-tree.js';
 import { decodeIndexKey, encodeIndexValues, idStart, indexValueBytesMax, keyTag } from './index-key.js';
@@ -33,7 +34,20 @@ export interface SortedIndexInfo {
   /** Entries in the tree (every retained version range). */
   entries: number;
   bytes: number;
+  /** Loaded from the last checkpoint's index file (then caught up with the log tail), not built by a walk. */
+  loaded: boolean;
 }
+
+/** A ready index as a checkpoint persists it (FORMAT.md §11.3): its section bytes and the manager's flags. */
+export interface PersistedIndex {
+  coll: string;
+  field: string;
+  bytes: Uint8Array;
+  classesSeen: number;
+  truncatedEver: boolean;
+}
+
+export type { IndexFileEntry } from '../manifest.js';
 
 /** What an index-ordered read asks for (nql/source.ts OrderedScanRequest, with the seq already settled). */
 export interface OrderedIdsRequest {
@@ -67,6 +81,7 @@ interface ManagedIndex {
   /** Value classes seen in any version fed (1 numeric, 2 text, 4 array/object): a build feeds history one
    * document at a time, so the index's own mixedTypesInHistory cannot see two documents' overlapping ranges. */
   classesSeen: number;
+  loaded: boolean;
   readonly ready: Promise<void>;
   resolveReady: () => void;
 }
@@ -118,14 +133,32 @@ export class IndexManager implements CommitIndexHook {
     return this.byColl.has(coll);
   }
 
-  /** Makes the set of indexes match the definitions: builds the new ones, drops the ones no longer named. */
-  sync(definitions: readonly unknown[]): void {
+  /**
+   * Makes the set of indexes match the definitions: builds the new ones (or, for one a checkpoint persisted,
+   * loads it and catches it up with the log tail), drops the ones no longer named.
+   */
+  sync(definitions: readonly unknown[], persisted?: (coll: string, field: string) => { index: SortedIndex; entry: IndexFileEntry; seq: number } | undefined): void {
     if (this.closed) return;
     const wanted = sortedDefinitions(definitions);
     const wantedKeys = new Set(wanted.map(({ coll, field }) => keyOf(coll, field)));
     for (const [coll, fields] of [...this.byColl])
       for (const field of [...fields.keys()]) if (!wantedKeys.has(keyOf(coll, field))) this.drop(coll, field);
-    for (const { coll, field } of wanted) if (this.get(coll, field) === undefined) this.startBuild(coll, field);
+    for (const { coll, field } of wanted) {
+      if (this.get(coll, field) !== undefined) continue;
+      const loaded = persisted?.(coll, field);
+      if (loaded === undefined) this.startBuild(coll, field);
+      else this.startBuild(coll, field, loaded);
+    }
+  }
+
+  /** Every ready index as of `seq`, for a checkpoint to persist. */
+  persistable(seq: number): PersistedIndex[] {
+    const out: PersistedIndex[] = [];
+    for (const fields of this.byColl.values())
+      for (const managed of fields.values())
+        if (managed.state === 'ready')
+          out.push({ coll: managed.coll, field: managed.field, bytes: managed.index.serialize(seq), classesSeen: managed.classesSeen, truncatedEver: managed.truncatedEver });
+    return out;
   }
 
   get(coll: string, field: string): ManagedIndex | undefined {
@@ -152,6 +185,7 @@ export class IndexManager implements CommitIndexHook {
       state: managed.state,
       entries: managed.index.btree.size,
       bytes: managed.index.btree.bytesEstimate(),
+      loaded: managed.loaded,
     };
     if (managed.state === 'building') info.progress = managed.progress;
     return info;
@@ -203,20 +237,21 @@ export class IndexManager implements CommitIndexHook {
     }
   }
 
-  private startBuild(coll: string, field: string): void {
+  private startBuild(coll: string, field: string, loaded?: { index: SortedIndex; entry: IndexFileEntry; seq: number }): void {
     let resolveReady = (): void => {};
     const ready = new Promise<void>((resolve) => (resolveReady = resolve));
     const managed: ManagedIndex = {
       coll,
       field,
       path: field.split('.'),
-      index: new SortedIndex({ collection: coll, fields: [field] }),
+      index: loaded?.index ?? new SortedIndex({ collection: coll, fields: [field] }),
       state: 'building',
       progress: 0,
       queue: [],
       dropped: false,
-      truncatedEver: false,
-      classesSeen: 0,
+      truncatedEver: loaded?.entry.truncatedEver ?? false,
+      classesSeen: loaded?.entry.classesSeen ?? 0,
+      loaded: loaded !== undefined,
       ready,
       resolveReady,
     };
@@ -227,13 +262,17 @@ export class IndexManager implements CommitIndexHook {
     }
     fields.set(field, managed);
     this.count++;
-    this.build(managed).catch((error: unknown) => {
+    this.build(managed, loaded?.seq ?? -1).catch((error: unknown) => {
       this.access.logger.warn(`building the sorted index on ${coll}.${field} failed: ${String(error)}`);
       if (this.get(coll, field) === managed) this.drop(coll, field);
     });
   }
 
-  private async build(managed: ManagedIndex): Promise<void> {
+  /**
+   * Walks the collection as of S0 feeding every version above `fromSeq` (all of them for a new index; for one
+   * loaded from a checkpoint's file, only the log tail after it), then applies the writes queued meanwhile.
+   */
+  private async build(managed: ManagedIndex, fromSeq: number): Promise<void> {
     const s0 = this.access.lastSeq();
     const stores = this.access.stores;
     let total = 0;
@@ -241,7 +280,8 @@ export class IndexManager implements CommitIndexHook {
     let done = 0;
     let inChunk = 0;
     for (const store of stores) {
-      const ids = store.ids(Namespace.user, managed.coll);
+      // A loaded index only misses the log tail, and every tail version is in the overlay: walk its keys only.
+      const ids = fromSeq < 0 ? store.ids(Namespace.user, managed.coll) : overlayIds(store, managed.coll);
       try {
         for (const id of ids) {
           if (++inChunk >= buildChunkDocs) {
@@ -253,7 +293,7 @@ export class IndexManager implements CommitIndexHook {
           let previous: unknown;
           for (const version of store.history(Namespace.user, managed.coll, id, s0)) {
             const next = decode(version.doc);
-            if (previous !== undefined || next !== undefined) feed(managed, id, version.seq, previous, next);
+            if (version.seq > fromSeq && (previous !== undefined || next !== undefined)) feed(managed, id, version.seq, previous, next);
             previous = next;
           }
           done++;
@@ -270,6 +310,10 @@ export class IndexManager implements CommitIndexHook {
     managed.progress = 100;
     managed.resolveReady();
   }
+}
+
+function* overlayIds(store: PartitionStore, coll: string): Generator<string, void, undefined> {
+  yield* [...(store.overlay.get(collKeyOf(Namespace.user, coll))?.keys() ?? [])];
 }
 
 function feed(managed: ManagedIndex, id: string, seq: number, previous: unknown, next: unknown): void {

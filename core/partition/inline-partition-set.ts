@@ -12,7 +12,7 @@ import { type LoggedOp, OpKind, encodeTxnRecord } from '../log/record.js';
 import type { HashChain } from '../chain.js';
 import type { PartitionLog } from '../log/partition-log.js';
 import { listSegments, segmentFileName } from '../log/segment.js';
-import { type Manifest, removeIfPresent, writeManifest } from '../manifest.js';
+import { type IndexFileEntry, type Manifest, removeIfPresent, writeManifest } from '../manifest.js';
 import { SnapshotReader } from '../snapshot/snapshot-reader.js';
 import { writeSnapshot } from '../snapshot/snapshot-writer.js';
 import { snapshotFileName } from '../snapshot/format.js';
@@ -79,6 +79,7 @@ export class InlinePartitionSet implements PartitionSet {
   private logBytesSinceCheckpoint = 0;
   private lastCheckpointMs: number;
   private indexHook: CommitIndexHook | undefined;
+  private indexPersister: ((seq: number) => Promise<IndexFileEntry[]>) | undefined;
 
   constructor(private readonly options: InlinePartitionSetOptions) {
     this.partitions = options.manifest.partitions;
@@ -126,6 +127,11 @@ export class InlinePartitionSet implements PartitionSet {
   /** The stores, for index builds that walk every version of a collection. */
   get partitionStores(): readonly PartitionStore[] {
     return this.options.stores;
+  }
+
+  /** Writes the ready sorted indexes as of a checkpoint's seq; returns their MANIFEST entries. */
+  setIndexPersister(persister: ((seq: number) => Promise<IndexFileEntry[]>) | undefined): void {
+    this.indexPersister = persister;
   }
 
   setIndexHook(hook: CommitIndexHook | undefined): void {
@@ -332,7 +338,10 @@ export class InlinePartitionSet implements PartitionSet {
     const head = await headAtSeq;
     // Through the one queue of MANIFEST writes, built on the MANIFEST as it is then: an index definition
     // written meanwhile is kept, and no two writers share MANIFEST.tmp.
-    await this.updateManifest((current) => ({ ...current, checkpoint: { seq, snapshots, logStart, horizonSeq, head } }));
+    const indexFiles = (await this.indexPersister?.(seq)) ?? [];
+    await this.updateManifest((current) => ({ ...current, checkpoint: { seq, snapshots, logStart, horizonSeq, head, indexFiles } }));
+    const keptIndexFiles = new Set(indexFiles.map((entry) => entry.file));
+    for (const old of previous.checkpoint.indexFiles ?? []) if (!keptIndexFiles.has(old.file)) await removeIfPresent(fs, `${paths.snap}/${old.file}`);
     for (const p of written) {
       const reader = await SnapshotReader.open(fs, `${paths.snap}/${snapshots[p]}`);
       stepStartMs = clock.monotonicMs();
