@@ -10,6 +10,7 @@ import { type BenchResult, type Scenario, formatResult } from './result.js';
 import { runWrites } from './writes.js';
 import { runHttpIngest } from './http-ingest.js';
 import { runHttpTopk } from './http-topk.js';
+import { runColdStartIndex } from './cold-start-index.js';
 
 const scenarios: Record<string, Scenario> = {
   writes: runWrites,
@@ -18,6 +19,7 @@ const scenarios: Record<string, Scenario> = {
   'checkpoint-stall': runCheckpointStall,
   'http-ingest': runHttpIngest,
   'http-topk': runHttpTopk,
+  'cold-start-index': runColdStartIndex,
 };
 const docsDefault = 20_000;
 const docsMax = 100_000_000;

@@ -27,7 +27,7 @@ import { readOps } from './log/log-reader.js';
 import type { CommittedWrite } from './partition/partition-set.js';
 import type { LoggedOp } from './log/record.js';
 import { type BackupProgress, type BackupResult, backupDatabase } from './backup.js';
-import { IndexManager, OrderedIds, type SortedIndexInfo, followsV1Order, isLazyDefinition, lazyIndexDefinition } from './index/index-manager.js';
+import { IndexManager, OrderedIds, type PersistedIndexLoader, type SortedIndexInfo, followsV1Order, isLazyDefinition, lazyIndexDefinition } from './index/index-manager.js';
 
 export type { Durability, OpMeta, PreconditionFailure };
 
@@ -232,7 +232,7 @@ export class Database {
     const indexManager = new IndexManager({ stores, lastSeq: () => set.status().lastAssignedSeq, logger });
     this.indexManager = indexManager;
     set.setIndexHook(indexManager);
-    const persisted = await this.loadIndexFiles(manifest);
+    const persisted = this.indexFileLoaders(manifest);
     indexManager.sync(manifest.indexes, (coll, field) => persisted.get(JSON.stringify([coll, field])));
     if (!this.options.readOnly) set.setIndexPersister((seq) => this.persistIndexes(seq));
     this.startIntervalCheckpoints();
@@ -258,19 +258,28 @@ export class Database {
   }
 
   /** Temp files of interrupted renames, and snapshots no MANIFEST names any more. */
-  /** The index files the MANIFEST names, read and checked; a damaged one is rebuilt instead (with a warning). */
-  private async loadIndexFiles(manifest: Manifest): Promise<Map<string, { index: SortedIndex; entry: IndexFileEntry; seq: number }>> {
-    const loaded = new Map<string, { index: SortedIndex; entry: IndexFileEntry; seq: number }>();
+  /**
+   * Loaders of the index files the MANIFEST names, read and checked in the background (opening never waits
+   * for them); a damaged or missing file gives undefined with a warning, and that index is rebuilt.
+   */
+  private indexFileLoaders(manifest: Manifest): Map<string, PersistedIndexLoader> {
+    const loaders = new Map<string, PersistedIndexLoader>();
     for (const entry of manifest.checkpoint.indexFiles ?? []) {
       const path = `${this.paths.snap}/${entry.file}`;
-      try {
-        const index = SortedIndex.deserialize(await readWholeFile(this.options.fs, path), path);
-        loaded.set(JSON.stringify([entry.coll, entry.field]), { index, entry, seq: manifest.checkpoint.seq });
-      } catch (error) {
-        this.options.logger.warn(`index file ${path} not loaded (${String(error)}); the index is rebuilt from the documents`);
-      }
+      loaders.set(JSON.stringify([entry.coll, entry.field]), {
+        entry,
+        seq: manifest.checkpoint.seq,
+        load: async () => {
+          try {
+            return SortedIndex.deserialize(await readWholeFile(this.options.fs, path), path);
+          } catch (error) {
+            this.options.logger.warn(`index file ${path} not loaded (${String(error)}); the index is rebuilt from the documents`);
+            return undefined;
+          }
+        },
+      });
     }
-    return loaded;
+    return loaders;
   }
 
   /** A checkpoint's hook: every ready sorted index as of `seq`, each to its own file (temp, fsync, rename). */

@@ -38,6 +38,15 @@ export interface SortedIndexInfo {
   loaded: boolean;
 }
 
+/** How a start gets the index a checkpoint persisted: read lazily, in the background, so opening never waits. */
+export interface PersistedIndexLoader {
+  entry: IndexFileEntry;
+  /** The checkpoint's seq: the file holds the index as of it. */
+  seq: number;
+  /** The index, or undefined when the file is missing or damaged (then it is rebuilt). */
+  load(): Promise<SortedIndex | undefined>;
+}
+
 /** A ready index as a checkpoint persists it (FORMAT.md §11.3): its section bytes and the manager's flags. */
 export interface PersistedIndex {
   coll: string;
@@ -70,7 +79,8 @@ interface ManagedIndex {
   readonly coll: string;
   readonly field: string;
   readonly path: readonly string[];
-  readonly index: SortedIndex;
+  /** Replaced once, when a persisted index finished loading (before the index turns ready). */
+  index: SortedIndex;
   state: IndexState;
   progress: number;
   /** Writes with seq > S0 while building; undefined once ready. */
@@ -137,18 +147,13 @@ export class IndexManager implements CommitIndexHook {
    * Makes the set of indexes match the definitions: builds the new ones (or, for one a checkpoint persisted,
    * loads it and catches it up with the log tail), drops the ones no longer named.
    */
-  sync(definitions: readonly unknown[], persisted?: (coll: string, field: string) => { index: SortedIndex; entry: IndexFileEntry; seq: number } | undefined): void {
+  sync(definitions: readonly unknown[], persisted?: (coll: string, field: string) => PersistedIndexLoader | undefined): void {
     if (this.closed) return;
     const wanted = sortedDefinitions(definitions);
     const wantedKeys = new Set(wanted.map(({ coll, field }) => keyOf(coll, field)));
     for (const [coll, fields] of [...this.byColl])
       for (const field of [...fields.keys()]) if (!wantedKeys.has(keyOf(coll, field))) this.drop(coll, field);
-    for (const { coll, field } of wanted) {
-      if (this.get(coll, field) !== undefined) continue;
-      const loaded = persisted?.(coll, field);
-      if (loaded === undefined) this.startBuild(coll, field);
-      else this.startBuild(coll, field, loaded);
-    }
+    for (const { coll, field } of wanted) if (this.get(coll, field) === undefined) this.startBuild(coll, field, persisted?.(coll, field));
   }
 
   /** Every ready index as of `seq`, for a checkpoint to persist. */
@@ -237,21 +242,21 @@ export class IndexManager implements CommitIndexHook {
     }
   }
 
-  private startBuild(coll: string, field: string, loaded?: { index: SortedIndex; entry: IndexFileEntry; seq: number }): void {
+  private startBuild(coll: string, field: string, persisted?: PersistedIndexLoader): void {
     let resolveReady = (): void => {};
     const ready = new Promise<void>((resolve) => (resolveReady = resolve));
     const managed: ManagedIndex = {
       coll,
       field,
       path: field.split('.'),
-      index: loaded?.index ?? new SortedIndex({ collection: coll, fields: [field] }),
+      index: new SortedIndex({ collection: coll, fields: [field] }),
       state: 'building',
       progress: 0,
       queue: [],
       dropped: false,
-      truncatedEver: loaded?.entry.truncatedEver ?? false,
-      classesSeen: loaded?.entry.classesSeen ?? 0,
-      loaded: loaded !== undefined,
+      truncatedEver: false,
+      classesSeen: 0,
+      loaded: false,
       ready,
       resolveReady,
     };
@@ -262,26 +267,39 @@ export class IndexManager implements CommitIndexHook {
     }
     fields.set(field, managed);
     this.count++;
-    this.build(managed, loaded?.seq ?? -1).catch((error: unknown) => {
+    // S0 and, for a persisted index, the keys its log tail touched are taken now, synchronously: writes from here
+    // on are queued, and a checkpoint that later moves tail versions into a snapshot cannot hide their keys.
+    const s0 = this.access.lastSeq();
+    const tailIds = persisted === undefined ? undefined : this.access.stores.map((store) => [...(store.overlay.get(collKeyOf(Namespace.user, coll))?.keys() ?? [])]);
+    this.build(managed, s0, persisted, tailIds).catch((error: unknown) => {
       this.access.logger.warn(`building the sorted index on ${coll}.${field} failed: ${String(error)}`);
       if (this.get(coll, field) === managed) this.drop(coll, field);
     });
   }
 
   /**
-   * Walks the collection as of S0 feeding every version above `fromSeq` (all of them for a new index; for one
-   * loaded from a checkpoint's file, only the log tail after it), then applies the writes queued meanwhile.
+   * Walks the collection as of S0 feeding every version above `fromSeq`: all of them for a new index; for one
+   * loaded from a checkpoint's file only the log tail after it (the keys in `tailIds`). Then applies the writes
+   * queued meanwhile and turns ready.
    */
-  private async build(managed: ManagedIndex, fromSeq: number): Promise<void> {
-    const s0 = this.access.lastSeq();
+  private async build(managed: ManagedIndex, s0: number, persisted: PersistedIndexLoader | undefined, tailIds: string[][] | undefined): Promise<void> {
+    let fromSeq = -1;
+    const loaded = persisted === undefined ? undefined : await persisted.load();
+    if (managed.dropped || this.closed) return;
+    if (loaded !== undefined && persisted !== undefined) {
+      managed.index = loaded;
+      managed.loaded = true;
+      managed.classesSeen = persisted.entry.classesSeen;
+      managed.truncatedEver = persisted.entry.truncatedEver;
+      fromSeq = persisted.seq;
+    }
     const stores = this.access.stores;
     let total = 0;
     for (const store of stores) total += store.liveCount(Namespace.user, managed.coll);
     let done = 0;
     let inChunk = 0;
-    for (const store of stores) {
-      // A loaded index only misses the log tail, and every tail version is in the overlay: walk its keys only.
-      const ids = fromSeq < 0 ? store.ids(Namespace.user, managed.coll) : overlayIds(store, managed.coll);
+    for (const [p, store] of stores.entries()) {
+      const ids = fromSeq < 0 || tailIds === undefined ? store.ids(Namespace.user, managed.coll) : arrayIds(tailIds[p] ?? []);
       try {
         for (const id of ids) {
           if (++inChunk >= buildChunkDocs) {
@@ -312,8 +330,8 @@ export class IndexManager implements CommitIndexHook {
   }
 }
 
-function* overlayIds(store: PartitionStore, coll: string): Generator<string, void, undefined> {
-  yield* [...(store.overlay.get(collKeyOf(Namespace.user, coll))?.keys() ?? [])];
+function* arrayIds(ids: string[]): Generator<string, void, undefined> {
+  yield* ids;
 }
 
 function feed(managed: ManagedIndex, id: string, seq: number, previous: unknown, next: unknown): void {

@@ -111,3 +111,14 @@ describe('bench http-topk at a smoke size', () => {
     expect(results[2]!.metrics.correct).toBe(true);
   }, 120_000);
 });
+
+describe('bench cold-start-index at a smoke size', () => {
+  it('loads the persisted height index at start and rebuilds it when its file is gone, answering right both times', async () => {
+    const { runColdStartIndex } = await import('../../bench/cold-start-index.js');
+    const results = await runColdStartIndex({ docs: 2000, caseTimeMs: 300, progress: () => undefined });
+    expect(results.map((result) => [result.name, result.metrics.loaded, result.metrics.correct])).toEqual([
+      ['cold-start-index/loaded', true, true],
+      ['cold-start-index/rebuilt', false, true],
+    ]);
+  }, 120_000);
+});
