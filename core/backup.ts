@@ -155,6 +155,8 @@ async function copyDatabaseFiles(source: BackupSource, manifest: Manifest, seq: 
   const planned: PlannedCopy[] = [];
   const plan = async (path: string, cutAtSeq: boolean) => planned.push({ path, bytes: await fileSize(fs, `${paths.dir}/${path}`), cutAtSeq });
   for (const snapshot of manifest.checkpoint.snapshots) if (snapshot !== null) await plan(`snap/${snapshot}`, false);
+  // Sorted index files are immutable like snapshots and held by the same checkpoint hold.
+  for (const entry of manifest.checkpoint.indexFiles ?? []) await plan(`snap/${entry.file}`, false);
   for (const name of (await fs.list(paths.archive)).sort()) {
     const parsed = parseSegmentFileName(name);
     if (parsed !== undefined && parsed.partition < manifest.partitions) await plan(`archive/${name}`, false);

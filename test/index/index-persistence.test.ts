@@ -72,3 +72,24 @@ describe('persisted sorted indexes', () => {
     await again.close();
   });
 });
+
+describe('persisted sorted indexes in backups', () => {
+  it('are copied by a backup and loaded by the restored database', async () => {
+    const { restoreBackup } = await import('../../core/index.js');
+    const dir = tempDir();
+    const data = await DataDirectory.open(dir, { checkpointIntervalSeconds: 0 });
+    const db = await data.create('d', { partitions: 2, lazyIndexes: false });
+    await db.setIndexDefinitions([['b', 'h', 'sorted']]);
+    for (let i = 0; i < 80; i++) await db.put('b', `k${i}`, { h: i % 13 });
+    await db.whenIndexReady('b', 'h');
+    const backupDir = join(tempDir(), 'backup');
+    await db.backup(backupDir);
+    await data.close();
+    const restored = tempDir();
+    await restoreBackup(backupDir, restored);
+    const { data: again, db: db2 } = await openReady(restored);
+    expect(db2.sortedIndexInfo('b', 'h')).toMatchObject({ state: 'ready', loaded: true });
+    expect(await ordered(db2)).toEqual(await scanned(db2));
+    await again.close();
+  });
+});
