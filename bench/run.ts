@@ -11,6 +11,7 @@ import { runWrites } from './writes.js';
 import { runHttpIngest } from './http-ingest.js';
 import { runHttpTopk } from './http-topk.js';
 import { runColdStartIndex } from './cold-start-index.js';
+import { runEngineQueries } from './engine-queries.js';
 
 const scenarios: Record<string, Scenario> = {
   writes: runWrites,
@@ -20,6 +21,7 @@ const scenarios: Record<string, Scenario> = {
   'http-ingest': runHttpIngest,
   'http-topk': runHttpTopk,
   'cold-start-index': runColdStartIndex,
+  'engine-queries': runEngineQueries,
 };
 const docsDefault = 20_000;
 const docsMax = 100_000_000;
