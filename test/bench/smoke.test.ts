@@ -122,3 +122,17 @@ describe('bench cold-start-index at a smoke size', () => {
     ]);
   }, 120_000);
 });
+
+describe('bench engine-queries at a smoke size', () => {
+  it('answers every explorer query with and without indexes, the same number of rows', async () => {
+    const { runEngineQueries } = await import('../../bench/engine-queries.js');
+    const results = await runEngineQueries({ docs: 2000, caseTimeMs: 300, progress: () => undefined });
+    const rowsPerRun = (name: string) => {
+      const metrics = results.find((result) => result.name === name)!.metrics;
+      return (metrics.rows as number) / (metrics.runs as number);
+    };
+    expect(rowsPerRun('nedb-indexed/top10')).toBe(10);
+    expect(rowsPerRun('nedb-no-index/top10')).toBe(10);
+    expect(rowsPerRun('nedb-indexed/miner-top20')).toBe(rowsPerRun('nedb-no-index/miner-top20'));
+  }, 120_000);
+});
