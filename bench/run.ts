@@ -34,9 +34,11 @@ interface RunArguments {
   caseTimeMs: number;
 }
 
+/** A wrong command line: reported with the usage and exit code 2 by the caller of main(). */
+class UsageError extends Error {}
+
 function usage(problem: string): never {
-  process.stderr.write(`bench: ${problem}\nusage: node dist/bench.js [${Object.keys(scenarios).join('|')}|all]… [--docs N] [--case-ms MS] [--json]\n`);
-  process.exit(2);
+  throw new UsageError(`bench: ${problem}\nusage: node dist/bench.js [${Object.keys(scenarios).join('|')}|all]… [--docs N] [--case-ms MS] [--json]`);
 }
 
 function positiveInteger(text: string | undefined, name: string, max: number): number {
@@ -84,4 +86,8 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+await main().catch((error: unknown) => {
+  if (!(error instanceof UsageError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exitCode = 2;
+});

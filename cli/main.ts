@@ -69,9 +69,13 @@ async function main(argv: readonly string[]): Promise<ExitCode> {
   }
 }
 
-// `nedb query … | head` closes stdout early: that is the reader's choice, not an error worth a stack trace.
+// `nedb query … | head` closes stdout early: that is the reader's choice, not an error worth a stack trace. The
+// rest of the output is dropped (stdout is destroyed) and the command finishes with its own exit code.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') {
+    process.stdout.destroy();
+    return;
+  }
   throw error;
 });
 process.exitCode = await main(process.argv);
