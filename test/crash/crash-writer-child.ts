@@ -3,6 +3,7 @@
 // parent can kill it while a group commit is in flight.
 import { DataDirectory, nodeFileSystem, type FileSystem } from '../../core/index.js';
 import type { FileHandle } from '../../core/platform/file-system.js';
+import { overriding } from '../helpers/file-systems.js';
 
 const [dir, round, writersText] = process.argv.slice(2) as [string, string, string];
 
@@ -10,8 +11,7 @@ function say(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
-const markingFs: FileSystem = {
-  ...nodeFileSystem,
+const markingFs: FileSystem = overriding(nodeFileSystem, {
   open: async (path, mode) => {
     const handle = await nodeFileSystem.open(path, mode);
     const marked: FileHandle = {
@@ -30,15 +30,7 @@ const markingFs: FileSystem = {
     };
     return marked;
   },
-  readFile: (path) => nodeFileSystem.readFile(path),
-  rename: (from, to) => nodeFileSystem.rename(from, to),
-  unlink: (path) => nodeFileSystem.unlink(path),
-  list: (path) => nodeFileSystem.list(path),
-  mkdir: (path) => nodeFileSystem.mkdir(path),
-  removeTree: (path) => nodeFileSystem.removeTree(path),
-  exists: (path) => nodeFileSystem.exists(path),
-  syncDir: (path) => nodeFileSystem.syncDir(path),
-};
+});
 
 const data = await DataDirectory.open(dir, { fs: markingFs, checkpointEveryWrites: 300, checkpointIntervalSeconds: 0 });
 const db = await data.openOrCreate('crash', { partitions: 8 });

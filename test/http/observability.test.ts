@@ -11,6 +11,7 @@ import { createMetrics } from '../../http/observability/metrics.js';
 import { loadEventsResponse, parseLastEventId, writeEventsResponse } from '../../http/observability/events.js';
 import { type RunningServer, startServer } from '../../http/server.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { overriding } from '../helpers/file-systems.js';
 
 const waitMs = 10_000;
 
@@ -75,21 +76,12 @@ function gatedFileSystem(database: string): { fs: FileSystem; release: () => voi
   const gate = new Promise<void>((resolve) => {
     release = resolve;
   });
-  const fs: FileSystem = {
-    ...nodeFileSystem,
+  const fs: FileSystem = overriding(nodeFileSystem, {
     open: async (path, mode) => {
       if (path.includes(`/${database}/`) && path.endsWith('.wal')) await gate;
       return nodeFileSystem.open(path, mode);
     },
-    readFile: (path) => nodeFileSystem.readFile(path),
-    list: (path) => nodeFileSystem.list(path),
-    exists: (path) => nodeFileSystem.exists(path),
-    mkdir: (path) => nodeFileSystem.mkdir(path),
-    syncDir: (path) => nodeFileSystem.syncDir(path),
-    unlink: (path) => nodeFileSystem.unlink(path),
-    rename: (from, to) => nodeFileSystem.rename(from, to),
-    removeTree: (path) => nodeFileSystem.removeTree(path),
-  };
+  });
   return { fs, release };
 }
 

@@ -8,6 +8,7 @@ import { nodeFileSystem } from '../../core/platform/node-file-system.js';
 import { SimFileSystem } from '../../core/platform/sim-file-system.js';
 import type { ProcessInfo } from '../../core/platform/process-info.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { overriding } from '../helpers/file-systems.js';
 
 const deadProcesses: ProcessInfo = { pid: () => 7, isAlive: () => false, startTime: () => null, bootId: () => null };
 
@@ -78,21 +79,12 @@ describe('engine behaviour', () => {
     const gate = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const slowFs: FileSystem = {
-      ...nodeFileSystem,
+    const slowFs: FileSystem = overriding(nodeFileSystem, {
       open: async (path, mode) => {
         if (path.endsWith('.wal')) await gate;
         return nodeFileSystem.open(path, mode);
       },
-      readFile: (path) => nodeFileSystem.readFile(path),
-      list: (path) => nodeFileSystem.list(path),
-      exists: (path) => nodeFileSystem.exists(path),
-      mkdir: (path) => nodeFileSystem.mkdir(path),
-      syncDir: (path) => nodeFileSystem.syncDir(path),
-      unlink: (path) => nodeFileSystem.unlink(path),
-      rename: (from, to) => nodeFileSystem.rename(from, to),
-      removeTree: (path) => nodeFileSystem.removeTree(path),
-    };
+    });
     const again = await DataDirectory.open(dir, { fs: slowFs });
     const loading = await again.openLoading('d');
     expect(loading.state.state).toBe('loading');
