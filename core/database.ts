@@ -5,7 +5,7 @@
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { NedbError } from './errors.js';
 import { Namespace, checkCollName, checkDocId } from './keys.js';
-import { batchOpsMax, docBytesMax, lazyIndexesPerCollectionMax, lazyIndexesPerDatabaseMax, yieldEveryItems } from './limits.js';
+import { batchOpsMax, docBytesMax, documentCacheBytesMax, documentCacheEntriesMax, lazyIndexesPerCollectionMax, lazyIndexesPerDatabaseMax, yieldEveryItems } from './limits.js';
 import type { FileSystem } from './platform/file-system.js';
 import type { Clock } from './platform/clock.js';
 import type { Logger } from './platform/logger.js';
@@ -27,7 +27,15 @@ import { readOps } from './log/log-reader.js';
 import type { CommittedWrite } from './partition/partition-set.js';
 import type { LoggedOp } from './log/record.js';
 import { type BackupProgress, type BackupResult, backupDatabase } from './backup.js';
-import { IndexManager, OrderedIds, type PersistedIndexLoader, type SortedIndexInfo, followsV1Order, isLazyDefinition, lazyIndexDefinition } from './index/index-manager.js';
+import { documentPages, readThroughCache } from './cached-reads.js';
+import { DocumentCache, type DocumentCacheStats } from './document-cache.js';
+import {
+  IndexManager, OrderedIds, type IndexInfo, type PersistedIndexLoader, type ValueBound, boundable, countRange, followsV1Order,
+  persistedKey, rangeIds,
+} from './index/index-manager.js';
+import { lazyDefinitionItem, parseIndexDefinitions, sameFields } from './index/index-definitions.js';
+import { SearchIndex } from './index/search-index.js';
+import { compareCodePoints } from './keys.js';
 
 export type { Durability, OpMeta, PreconditionFailure };
 
@@ -77,14 +85,48 @@ export interface StoredDocument {
   doc: JsonDocument;
 }
 
-/** An index-ordered read (nql/source.ts OrderedScanRequest). */
-export interface OrderedScanRequest {
+/**
+ * A read through the sorted index on `fields` (or the one field `field`): documents whose leading fields equal
+ * `prefix` and whose next field lies within the bounds (nql/source.ts IndexRangeRequest).
+ */
+export interface IndexRangeRequest {
   coll: string;
-  field: string;
-  descending: boolean;
+  /** The index's fields; `field` is the one-field form. */
+  fields?: readonly string[] | undefined;
+  field?: string | undefined;
+  prefix?: readonly (number | string)[] | undefined;
   asOf?: number | undefined;
-  lower?: { value: number | string; inclusive: boolean } | undefined;
-  upper?: { value: number | string; inclusive: boolean } | undefined;
+  lower?: ValueBound | undefined;
+  upper?: ValueBound | undefined;
+}
+
+/** An index-ordered read (nql/source.ts OrderedScanRequest). */
+export interface OrderedScanRequest extends IndexRangeRequest {
+  descending: boolean;
+  /** Rows the caller expects to read (LIMIT + OFFSET + 1): the first page reads no more documents than that. */
+  firstPageRows?: number | undefined;
+}
+
+/** An index's statistics as the index listing reports them (core/index/sorted-index.ts SortedIndexStatistics). */
+export interface IndexStatistics {
+  liveEntries: number;
+  distinctEstimate: number;
+  min: unknown[] | undefined;
+  max: unknown[] | undefined;
+  presentCounts: number[];
+  mixedTypes: boolean;
+  truncatedValues: number;
+}
+
+/** What the planner may know of one index of a collection (nql/source.ts IndexCatalogEntry). */
+export interface IndexCatalogEntry {
+  fields: string[];
+  structure: 'tree' | 'search';
+  ready: boolean;
+  /** Entries current at HEAD (live documents); every retained version for the search index. */
+  liveEntries: number;
+  /** Distinct value tuples (HyperLogLog estimate); undefined for the search index. */
+  distinct: number | undefined;
 }
 
 export type LoadState =
@@ -135,6 +177,8 @@ export class Database {
   private manifest: Manifest | undefined;
   private intervalTimer: ReturnType<typeof setInterval> | undefined;
   private indexManager: IndexManager | undefined;
+  /** Decoded versions shared by reads (document-cache.ts); keyed by version, so writes never invalidate it. */
+  private readonly documents = new DocumentCache({ entriesMax: documentCacheEntriesMax, bytesMax: documentCacheBytesMax });
   readonly ready: Promise<void>;
 
   private constructor(
@@ -229,11 +273,11 @@ export class Database {
     // Sorted indexes: the ones the last checkpoint persisted are loaded and caught up with the log tail, the
     // others built in the background from the recovered state; then every commit keeps them.
     const set = this.set;
-    const indexManager = new IndexManager({ stores, lastSeq: () => set.status().lastAssignedSeq, logger });
+    const indexManager = new IndexManager({ stores, lastSeq: () => set.status().lastAssignedSeq, logger, monotonicMs: () => this.options.clock.monotonicMs() });
     this.indexManager = indexManager;
     set.setIndexHook(indexManager);
     const persisted = this.indexFileLoaders(manifest);
-    indexManager.sync(manifest.indexes, (coll, field) => persisted.get(JSON.stringify([coll, field])));
+    indexManager.sync(manifest.indexes, (key) => persisted.get(key));
     if (!this.options.readOnly) set.setIndexPersister((seq) => this.persistIndexes(seq));
     this.startIntervalCheckpoints();
     this.loadState = { state: 'ready' };
@@ -266,12 +310,13 @@ export class Database {
     const loaders = new Map<string, PersistedIndexLoader>();
     for (const entry of manifest.checkpoint.indexFiles ?? []) {
       const path = `${this.paths.snap}/${entry.file}`;
-      loaders.set(JSON.stringify([entry.coll, entry.field]), {
+      loaders.set(persistedKey(entry), {
         entry,
         seq: manifest.checkpoint.seq,
         load: async () => {
           try {
-            return SortedIndex.deserialize(await readWholeFile(this.options.fs, path), path);
+            const bytes = await readWholeFile(this.options.fs, path);
+            return entry.kind === 'search' ? SearchIndex.deserialize(bytes, path) : SortedIndex.deserialize(bytes, path);
           } catch (error) {
             this.options.logger.warn(`index file ${path} not loaded (${String(error)}); the index is rebuilt from the documents`);
             return undefined;
@@ -282,12 +327,13 @@ export class Database {
     return loaders;
   }
 
-  /** A checkpoint's hook: every ready sorted index as of `seq`, each to its own file (temp, fsync, rename). */
+  /** A checkpoint's hook: every ready index as of `seq`, each to its own file (temp, fsync, rename). */
   private async persistIndexes(seq: number): Promise<IndexFileEntry[]> {
     const { fs } = this.options;
     const entries: IndexFileEntry[] = [];
     for (const persisted of this.indexManager?.persistable(seq) ?? []) {
-      const name = `i-${createHash('sha256').update(JSON.stringify([persisted.coll, persisted.field])).digest('hex').slice(0, 16)}-${String(seq).padStart(12, '0')}.sidx`;
+      const identity = JSON.stringify([persisted.coll, persisted.structure === 'search' ? 'search' : persisted.fields]);
+      const name = `i-${createHash('sha256').update(identity).digest('hex').slice(0, 16)}-${String(seq).padStart(12, '0')}.sidx`;
       const tempPath = `${this.paths.snap}/${name}.tmp`;
       await removeIfPresent(fs, tempPath);
       const file = await fs.open(tempPath, 'createExclusive');
@@ -298,7 +344,12 @@ export class Database {
         await file.close();
       }
       await fs.rename(tempPath, `${this.paths.snap}/${name}`);
-      entries.push({ coll: persisted.coll, field: persisted.field, file: name, classesSeen: persisted.classesSeen, truncatedEver: persisted.truncatedEver });
+      const entry: IndexFileEntry = {
+        coll: persisted.coll, field: persisted.fields.join(','), file: name, classesSeen: persisted.classesSeen, truncatedEver: persisted.truncatedEver,
+      };
+      if (persisted.structure === 'search') entry.kind = 'search';
+      else if (persisted.fields.length > 1) entry.fields = persisted.fields;
+      entries.push(entry);
     }
     if (entries.length > 0) await fs.syncDir(this.paths.snap);
     return entries;
@@ -389,12 +440,25 @@ export class Database {
     return outcome;
   }
 
+  /** The document may be the decoded-document cache's frozen copy: copy it before changing it. */
   async get(coll: string, id: string, options?: ReadOptions): Promise<StoredDocument | undefined> {
     const set = this.partitionSet();
-    const asOf = this.asOfOf(options);
-    const found = await set.get(options?.ns ?? Namespace.user, coll, id, asOf);
-    if (found === undefined || found.doc === null) return undefined;
-    return { id, seq: found.seq, doc: decodeDocument(found.doc) };
+    return readThroughCache(set, this.documents, decodeDocument, options?.ns ?? Namespace.user, coll, id, this.asOfOf(options));
+  }
+
+  /** Documents by id through the decoded-document cache, in pages (cached-reads.ts). */
+  private pagesById(coll: string, asOf: number, nextIds: (max: number) => string[], firstPageRows?: number): AsyncIterable<StoredDocument[]> {
+    const set = this.partitionSet();
+    return documentPages((id) => readThroughCache(set, this.documents, decodeDocument, Namespace.user, coll, id, asOf), nextIds, firstPageRows);
+  }
+
+  /** Empties the decoded-document cache (benchmarks measure cold reads with it). */
+  clearDocumentCache(): void {
+    this.documents.clear();
+  }
+
+  documentCacheStats(): DocumentCacheStats {
+    return this.documents.stats();
   }
 
   /** Last seq (put or delete) and liveness of a key at the newest applied seq: v1's last_seq. */
@@ -419,68 +483,177 @@ export class Database {
     this.indexManager?.sync(set.indexes);
   }
 
-  /** The in-memory sorted index of (coll, field) (a v1 `ordered`/`sorted` definition), or undefined. */
-  sortedIndexInfo(coll: string, field: string): SortedIndexInfo | undefined {
+  /** The tree index on (coll, fields) (`sorted`/`ordered` or `eq` definitions), or undefined. */
+  indexInfo(coll: string, fields: string | readonly string[]): IndexInfo | undefined {
     this.partitionSet();
-    return this.indexManager?.info(coll, field);
+    const managed = this.indexManager?.tree(coll, typeof fields === 'string' ? [fields] : fields);
+    return managed === undefined ? undefined : this.indexManager?.info(managed);
   }
 
-  /** Every sorted index with its state. */
-  sortedIndexes(): SortedIndexInfo[] {
+  /**
+   * The statistics of the tree on (coll, fields) at HEAD: live documents, distinct estimate, min/max, per-field
+   * presence, and whether v1 would order some field by its text (`mixedTypes`: then no index order is used).
+   */
+  indexStatistics(coll: string, fields: readonly string[]): IndexStatistics | undefined {
+    this.partitionSet();
+    const managed = this.indexManager?.tree(coll, fields);
+    if (managed === undefined || managed.state !== 'ready') return undefined;
+    const statistics = managed.index.statistics();
+    return {
+      liveEntries: statistics.liveEntries, distinctEstimate: statistics.distinctEstimate, min: statistics.min, max: statistics.max,
+      presentCounts: statistics.presentCounts, mixedTypes: statistics.mixedTypes, truncatedValues: statistics.truncatedValues,
+    };
+  }
+
+  /** One-field form of indexInfo (the name v1-era callers use). */
+  sortedIndexInfo(coll: string, field: string): IndexInfo | undefined {
+    return this.indexInfo(coll, [field]);
+  }
+
+  /** The collection's search index (one per collection, over every string in its documents), or undefined. */
+  searchIndexInfo(coll: string): IndexInfo | undefined {
+    this.partitionSet();
+    const managed = this.indexManager?.search(coll);
+    return managed === undefined ? undefined : this.indexManager?.info(managed);
+  }
+
+  /** Every index structure with its state. */
+  indexList(): IndexInfo[] {
     this.partitionSet();
     return this.indexManager?.list() ?? [];
   }
 
-  /** Resolves once the sorted index of (coll, field) is ready (or dropped); undefined when there is none. */
-  whenIndexReady(coll: string, field: string): Promise<void> | undefined {
+  /** Resolves once the tree on (coll, fields) is ready (or dropped); undefined when there is none. */
+  whenIndexReady(coll: string, fields: string | readonly string[]): Promise<void> | undefined {
     this.partitionSet();
-    return this.indexManager?.whenReady(coll, field);
+    return this.indexManager?.whenReady(coll, typeof fields === 'string' ? [fields] : fields);
+  }
+
+  whenSearchIndexReady(coll: string): Promise<void> | undefined {
+    this.partitionSet();
+    return this.indexManager?.whenSearchReady(coll);
+  }
+
+  /** Live documents of a collection at the newest applied seq. */
+  collectionRows(coll: string): number {
+    let rows = 0;
+    for (const store of this.partitionSet().partitionStores) rows += store.liveCount(Namespace.user, coll);
+    return rows;
+  }
+
+  /** The planner's view of a collection's indexes (nql/cost.ts). */
+  indexCatalog(coll: string): IndexCatalogEntry[] {
+    this.partitionSet();
+    return (this.indexManager?.ofCollection(coll) ?? []).map((managed) => {
+      if (managed.structure === 'search') {
+        return { fields: [...managed.fields], structure: 'search', ready: managed.state === 'ready', liveEntries: managed.index.entries, distinct: undefined };
+      }
+      const statistics = managed.index.liveStatistics();
+      return { fields: [...managed.fields], structure: 'tree', ready: managed.state === 'ready', liveEntries: statistics.liveEntries, distinct: statistics.distinctEstimate };
+    });
+  }
+
+  /** The ready tree that can answer a range request at `asOf`, with the request settled; undefined when none. */
+  private treeFor(request: IndexRangeRequest, ordered: boolean): { index: SortedIndex; fields: readonly string[]; asOf: number } | undefined {
+    const fields = request.fields ?? (request.field === undefined ? [] : [request.field]);
+    const managed = this.indexManager?.tree(request.coll, fields);
+    if (managed === undefined || managed.state !== 'ready') return undefined;
+    const prefix = request.prefix ?? [];
+    if (fields.length === 0 || prefix.length > fields.length || (prefix.length === fields.length && (request.lower ?? request.upper) !== undefined)) return undefined;
+    if (!prefix.every(boundable) || (request.lower !== undefined && !boundable(request.lower.value)) || (request.upper !== undefined && !boundable(request.upper.value))) return undefined;
+    const asOf = this.asOfOf(request.asOf === undefined ? undefined : { asOf: request.asOf });
+    // Ranges and equality hold whatever else the field holds; an order is v1's only when no field is mixed.
+    if (ordered && !followsV1Order(managed, asOf, this.partitionSet().status().lastAssignedSeq)) return undefined;
+    return { index: managed.index, fields, asOf };
   }
 
   /**
-   * Live documents of `coll` as of `asOf` in v1's ORDER BY order of `field`, in pages, served by a ready sorted
-   * index: values ascending with missing/null last (descending: missing/null first), ties in id order ascending
-   * in both directions; with bounds, only rows whose value is of the bound's type and inside them. Undefined
-   * when no ready index can answer: none, building, or the field holds values whose index order is not v1's
-   * (mixed types at the read's seq or, for an older read, ever; strings longer than a key holds).
+   * Entries of the tree on `fields` inside the request's range, every retained version counted (an upper bound
+   * on the documents it holds at one seq), in O(log n); undefined when no ready tree answers.
+   */
+  indexCount(request: IndexRangeRequest): number | undefined {
+    const found = this.treeFor({ ...request, asOf: undefined }, false);
+    return found === undefined ? undefined : countRange(found.index, { prefix: request.prefix ?? [], lower: request.lower, upper: request.upper });
+  }
+
+  /**
+   * Live documents of `coll` as of `asOf` in v1's ORDER BY order of the index's fields after the prefix,
+   * in pages, served by a ready sorted index: values ascending with missing/null last (descending:
+   * missing/null first), ties in id order ascending in both directions; with bounds, only rows whose value
+   * is of the bound's type and inside them. Undefined when no ready index can answer: none, building, or a
+   * field holds values whose index order is not v1's (mixed types at the read's seq or, for an older read,
+   * ever; strings longer than a key holds).
    */
   orderedScan(request: OrderedScanRequest): AsyncIterable<StoredDocument[]> | undefined {
-    const set = this.partitionSet();
-    const managed = this.indexManager?.get(request.coll, request.field);
-    if (managed === undefined) this.createLazyIndex(request.coll, request.field);
-    if (managed === undefined || managed.state !== 'ready') return undefined;
-    const asOf = this.asOfOf(request.asOf === undefined ? undefined : { asOf: request.asOf });
-    if (!followsV1Order(managed, asOf, set.status().lastAssignedSeq)) return undefined;
-    const ids = new OrderedIds(managed.index, {
-      coll: request.coll,
-      field: request.field,
-      descending: request.descending,
-      asOf,
-      lower: request.lower,
-      upper: request.upper,
+    const found = this.treeFor(request, true);
+    if (found === undefined) return undefined;
+    const ids = new OrderedIds(found.index, {
+      coll: request.coll, fields: found.fields, prefix: request.prefix ?? [], descending: request.descending, asOf: found.asOf,
+      lower: request.lower, upper: request.upper,
     });
-    return orderedPages(set, request.coll, asOf, ids);
+    return this.pagesById(request.coll, found.asOf, (max) => ids.next(max), request.firstPageRows);
+  }
+
+  /** Ids of the documents inside an index range as of `asOf`, in code point order; undefined when no ready tree answers. */
+  indexIds(request: IndexRangeRequest): string[] | undefined {
+    const found = this.treeFor(request, false);
+    if (found === undefined) return undefined;
+    const ids = rangeIds(found.index, { coll: request.coll, fields: found.fields, prefix: request.prefix ?? [], lower: request.lower, upper: request.upper, asOf: found.asOf });
+    return ids.sort(compareCodePoints);
   }
 
   /**
-   * A query would have used a sorted index on (coll, field) and there is none: create one in the background
-   * (the query itself goes on with a scan; later ones switch once it is ready). Recorded in the MANIFEST like
-   * any definition, so it survives restarts; bounded per collection; off when the database's settings say so.
+   * Ids of the documents holding every token (SEARCH's rule: tokens of any string in the document) as of
+   * `asOf`, in code point order; undefined when the collection has no ready search index.
    */
-  private createLazyIndex(coll: string, field: string): void {
+  searchIds(coll: string, tokens: readonly string[], asOf?: number): string[] | undefined {
+    this.partitionSet();
+    const managed = this.indexManager?.search(coll);
+    if (managed === undefined || managed.state !== 'ready' || tokens.length === 0) return undefined;
+    return managed.index.lookup(tokens, this.asOfOf(asOf === undefined ? undefined : { asOf }));
+  }
+
+  /** Estimated documents holding every token: the rarest token's entries; undefined without a ready search index. */
+  searchCount(coll: string, tokens: readonly string[]): number | undefined {
+    const managed = this.indexManager?.search(coll);
+    if (managed === undefined || managed.state !== 'ready' || tokens.length === 0) return undefined;
+    return Math.min(...tokens.map((token) => managed.index.countToken(token)));
+  }
+
+  /** The documents of `ids` (in that order) as of `asOf`, in pages; ids with no live version are skipped. */
+  rowsByIds(coll: string, ids: readonly string[], asOf?: number): AsyncIterable<StoredDocument[]> {
+    const seq = this.asOfOf(asOf === undefined ? undefined : { asOf });
+    let at = 0;
+    return this.pagesById(coll, seq, (max) => {
+      const page = ids.slice(at, at + max);
+      at += page.length;
+      return page;
+    });
+  }
+
+  /**
+   * A query would have used a sorted index on (coll, fields) and there is none: create one in the background
+   * (the query itself goes on with its best current plan; later ones switch once it is ready). Recorded in the
+   * MANIFEST like any definition, so it survives restarts; bounded per collection and database; off when the
+   * database's settings say so.
+   */
+  requestIndex(coll: string, fields: readonly string[]): void {
     const manifest = this.manifest;
     if (this.options.readOnly || manifest === undefined || manifest.settings.lazyIndexes === false) return;
-    const key = JSON.stringify([coll, field]);
+    if (this.indexManager?.tree(coll, fields) !== undefined) return;
+    const key = JSON.stringify([coll, fields]);
     if (this.lazyPending.has(key)) return;
-    const lazy = manifest.indexes.filter((item) => Array.isArray(item) && item.length === 4 && item[3] === 'lazy') as unknown[][];
+    const lazy = parseIndexDefinitions(manifest.indexes).filter((spec) => spec.lazy);
     if (lazy.length >= lazyIndexesPerDatabaseMax) return;
-    if (lazy.filter((item) => item[0] === coll).length >= lazyIndexesPerCollectionMax) return;
+    if (lazy.filter((spec) => spec.coll === coll).length >= lazyIndexesPerCollectionMax) return;
     this.lazyPending.add(key);
-    this.updateIndexDefinitions((current) =>
-      current.some((item) => isLazyDefinition(item, coll, field)) ? [...current] : [...current, lazyIndexDefinition(coll, field)],
-    )
-      .then(() => this.options.logger.info(`lazy index on ${this.name}/${coll}.${field} created for a query that would use it`))
-      .catch((error: unknown) => this.options.logger.warn(`lazy index on ${coll}.${field} not created: ${String(error)}`))
+    const name = `${this.name}/${coll}.${fields.join(',')}`;
+    this.updateIndexDefinitions((current) => {
+      const present = parseIndexDefinitions(current).some((spec) => spec.coll === coll && spec.kind !== 'search' && sameFields(spec.fields, fields));
+      return present ? [...current] : [...current, lazyDefinitionItem(coll, fields)];
+    })
+      .then(() => this.options.logger.info(`lazy index on ${name} created for a query that would use it`))
+      .catch((error: unknown) => this.options.logger.warn(`lazy index on ${name} not created: ${String(error)}`))
       .finally(() => this.lazyPending.delete(key));
   }
 
@@ -582,21 +755,6 @@ export class Database {
   }
 }
 
-/** Pages of an index-ordered read: small first (a LIMIT usually wants a few rows), then larger. */
-async function* orderedPages(set: InlinePartitionSet, coll: string, asOf: number, ids: OrderedIds): AsyncIterable<StoredDocument[]> {
-  let pageRows = 16;
-  for (;;) {
-    const page: StoredDocument[] = [];
-    const batch = ids.next(pageRows);
-    for (const id of batch) {
-      const found = await set.get(Namespace.user, coll, id, asOf);
-      if (found !== undefined && found.doc !== null) page.push({ id, seq: found.seq, doc: decodeDocument(found.doc) });
-    }
-    if (page.length > 0) yield page;
-    if (batch.length < pageRows) return;
-    pageRows = Math.min(512, pageRows * 4);
-  }
-}
 
 function toPartitionOp(op: BatchOp): PartitionOp {
   if (op.op === 'mark') return { kind: OpKind.mark, ns: Namespace.system, coll: '', id: '', doc: null, ifSeq: undefined, meta: op.meta, attached: false };
@@ -620,3 +778,4 @@ function toPartitionOp(op: BatchOp): PartitionOp {
     attached: op.attached ?? false,
   };
 }
+

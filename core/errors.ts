@@ -90,6 +90,7 @@ export const errorCodes = {
   BATCH_OP_INVALID: { kind: 'invalid_input', message: 'bad op: {detail}' },
   INDEX_FIELDS_REQUIRED: { kind: 'invalid_input', message: 'coll and field are required' },
   INDEX_KIND_UNKNOWN: { kind: 'invalid_input', message: 'unknown index kind: {kind}' },
+  INDEX_FIELDS_INVALID: { kind: 'invalid_input', message: 'an index takes "field" or "fields": a list of 1 to {max} non-empty field names (a search index: one field)' },
   LINK_FIELDS_REQUIRED: { kind: 'invalid_input', message: 'frm, rel, and to are required' },
   NEIGHBORS_FIELDS_REQUIRED: { kind: 'invalid_input', message: 'node and rel are required' },
   NONCE_STALE: { kind: 'conflict', message: "replay/stale nonce for client '{client}': {nonce} <= {last}" },

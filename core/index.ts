@@ -17,7 +17,9 @@ export type {
   StoredDocument,
   WriteOptions,
 } from './database.js';
-export type { SortedIndexInfo, IndexState } from './index/index-manager.js';
+export type { IndexInfo, SortedIndexInfo, IndexState } from './index/index-manager.js';
+export type { IndexSpec, IndexKind } from './index/index-definitions.js';
+export { documentTokens, searchTokens } from './index/search-index.js';
 export type { CheckpointOutcome, WriteStatus } from './partition/partition-set.js';
 export { NedbError, errorCodes, isNedbError } from './errors.js';
 export type { ErrorCode, ErrorKind } from './errors.js';

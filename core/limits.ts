@@ -46,6 +46,12 @@ export const unwrittenLogBytesMax = 64 << 20;
 export const lazyIndexesPerCollectionMax = 4;
 /** And per database, so queries naming many (even missing) collections cannot grow the MANIFEST without end. */
 export const lazyIndexesPerDatabaseMax = 64;
+/**
+ * Decoded documents kept per database (core/document-cache.ts): enough for many hot pages (top-k, point gets)
+ * of small documents, small against the overlay; the byte bound is approximate (3× the msgpack size).
+ */
+export const documentCacheEntriesMax = 16_384;
+export const documentCacheBytesMax = 16 << 20;
 /** Snapshot writer output buffer: large sequential writes, small enough not to matter for memory. */
 export const snapshotWriteBufferBytes = 1 << 20;
 /** Long loops (snapshot writing, scans, recovery apply) yield to the event loop after this many items. */

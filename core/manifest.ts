@@ -38,7 +38,12 @@ export interface Manifest {
 /** One sorted index persisted by a checkpoint: its file and the flags its manager kept beside it. */
 export interface IndexFileEntry {
   coll: string;
+  /** The index's fields joined by "," (for people reading the MANIFEST; `fields` is authoritative). */
   field: string;
+  /** A compound tree's fields; absent: the one field `field`. */
+  fields?: string[];
+  /** 'search' for the inverted index; absent: a sorted tree. */
+  kind?: 'search';
   file: string;
   /** Value classes ever seen (1 numeric, 2 text, 4 array/object). */
   classesSeen: number;

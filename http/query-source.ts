@@ -1,17 +1,12 @@
 // The NQL executor's view of one database: documents and edges at a seq, the op log for TRACE, SEARCH over
 // `search`-indexed fields, and the deadline that keeps long scans from starving the event loop.
 import { NedbError, Namespace, OpKindValues, type LoggedOp, type V1Database } from '../core/index.js';
-import type { OrderedScanRequest, QuerySource, SourceOp, SourceRow } from '../nql/index.js';
+import type { IndexCatalogEntry, IndexRangeRequest, OrderedScanRequest, QuerySource, SourceOp, SourceRow } from '../nql/index.js';
 
 function sourceOp(op: LoggedOp): SourceOp {
   const name = op.meta?.op ?? (op.kind === OpKindValues.put ? 'put' : op.kind === OpKindValues.delete ? 'delete' : 'mark');
   const isUser = op.ns === Namespace.user && op.kind !== OpKindValues.mark;
   return { seq: op.seq, op: name, coll: isUser ? op.coll : null, id: isUser ? op.id : null, causedBy: op.meta?.causedBy ?? [] };
-}
-
-/** Lowercase [a-z0-9]+ runs, as v1 tokenizes search text and indexed fields. */
-function tokens(text: string): string[] {
-  return text.toLowerCase().match(/[a-z0-9]+/g) ?? [];
 }
 
 export class DatabaseQuerySource implements QuerySource {
@@ -57,35 +52,41 @@ export class DatabaseQuerySource implements QuerySource {
     return (await this.allOps()).filter((op) => op.meta?.causedBy?.includes(seq) ?? false).map((op) => op.seq);
   }
 
-  /** Keys whose search-indexed fields hold every token, at HEAD (v1 answers from its HEAD index). */
-  async searchIndex(coll: string, wanted: string[]): Promise<string[] | undefined> {
-    const fields = this.v1.indexes().filter(([c, , kind]) => c === coll && kind === 'search').map(([, field]) => field);
-    if (fields.length === 0) return undefined;
-    const keys: string[] = [];
-    for await (const page of this.v1.db.scan(coll)) {
-      await this.checkDeadline();
-      for (const row of page) {
-        const held = new Set<string>();
-        for (const field of fields) {
-          const value = row.doc[field];
-          if (typeof value === 'string') for (const token of tokens(value)) held.add(token);
-        }
-        if (wanted.every((token) => held.has(token))) keys.push(`${coll}:${row.id}`);
-      }
-    }
-    return keys;
+  /** Served by the database's sorted index on (coll, fields) when one is ready and follows v1's order. */
+  orderedScan(request: OrderedScanRequest): AsyncIterable<SourceRow[]> | undefined {
+    return this.v1.db.orderedScan(request);
   }
 
-  /** Served by the database's in-memory sorted index on (coll, field) when one is ready and follows v1's order. */
-  orderedScan(request: OrderedScanRequest): AsyncIterable<SourceRow[]> | undefined {
-    return this.v1.db.orderedScan({
-      coll: request.coll,
-      field: request.field,
-      descending: request.descending,
-      asOf: request.asOf,
-      lower: request.lower,
-      upper: request.upper,
-    });
+  indexCatalog(coll: string): IndexCatalogEntry[] {
+    return this.v1.db.indexCatalog(coll);
+  }
+
+  collectionRows(coll: string): number {
+    return this.v1.db.collectionRows(coll);
+  }
+
+  indexCount(request: Omit<IndexRangeRequest, 'asOf'>): number | undefined {
+    return this.v1.db.indexCount(request);
+  }
+
+  indexIds(request: IndexRangeRequest): string[] | undefined {
+    return this.v1.db.indexIds(request);
+  }
+
+  searchIds(coll: string, tokens: readonly string[], asOf: number): string[] | undefined {
+    return this.v1.db.searchIds(coll, tokens, asOf);
+  }
+
+  searchCount(coll: string, tokens: readonly string[]): number | undefined {
+    return this.v1.db.searchCount(coll, tokens);
+  }
+
+  rowsByIds(coll: string, ids: readonly string[], asOf: number): AsyncIterable<SourceRow[]> {
+    return this.v1.db.rowsByIds(coll, ids, asOf);
+  }
+
+  requestIndex(coll: string, fields: readonly string[]): void {
+    this.v1.db.requestIndex(coll, fields);
   }
 
   async checkDeadline(): Promise<void> {

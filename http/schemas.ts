@@ -39,7 +39,7 @@ export const createBody = z.object({
 });
 
 export const queryBody = z.object({ nql: z.unknown().optional(), count: optional(z.boolean()), explain: optional(z.boolean()) });
-export const indexBody = z.object({ coll: z.unknown().optional(), field: z.unknown().optional(), kind: z.unknown().optional() });
+export const indexBody = z.object({ coll: z.unknown().optional(), field: z.unknown().optional(), fields: z.unknown().optional(), kind: z.unknown().optional() });
 export const linkBody = z.object({ frm: z.unknown().optional(), rel: z.unknown().optional(), to: z.unknown().optional(), client: optional(z.string()) });
 export const neighborsBody = z.object({ node: z.unknown().optional(), rel: z.unknown().optional() });
 export const proofBody = z.object({ hash: z.unknown().optional() });

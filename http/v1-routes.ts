@@ -334,6 +334,14 @@ async function batch(v1: V1Database, rawBody: Record<string, unknown>): Promise<
 
 async function index(v1: V1Database, rawBody: Record<string, unknown>): Promise<RouteReply> {
   const body = parseBody(indexBody, rawBody);
+  // nedb: `"fields": [...]` makes a compound index; v1's `"field"` stays one field (even with a comma in it).
+  if (body.fields !== undefined && body.fields !== null) {
+    if (!body.coll) throw new NedbError('INDEX_FIELDS_REQUIRED');
+    if (!Array.isArray(body.fields) || !body.fields.every((field) => typeof field === 'string')) throw new NedbError('INDEX_FIELDS_INVALID', { max: 8 });
+    const kind = body.kind === undefined || body.kind === null ? 'eq' : pythonStr(body.kind);
+    await v1.addIndex(pythonStr(body.coll), body.fields as string[], kind);
+    return { status: 200, body: { ok: true } };
+  }
   if (!body.coll || !body.field) throw new NedbError('INDEX_FIELDS_REQUIRED');
   const kind = body.kind === undefined || body.kind === null ? 'eq' : pythonStr(body.kind);
   await v1.addIndex(pythonStr(body.coll), pythonStr(body.field), kind);
@@ -341,26 +349,40 @@ async function index(v1: V1Database, rawBody: Record<string, unknown>): Promise<
 }
 
 /**
- * Every index definition with its state. Sorted ones (`ordered` is an alias of `sorted`; the definition keeps
- * the kind v1 sent) report their in-memory index; `eq` and `search` definitions have no index structure yet
- * (queries scan), so they are listed as ready with 0 entries and 0 bytes.
+ * Every index definition with its state: the in-memory structure it uses (`sorted`/`ordered` and `eq` on the
+ * same fields share one tree; every `search` definition of a collection shares its inverted index), its build
+ * progress, entries, bytes, and build time once ready.
  */
 function listIndexes(v1: V1Database): unknown[] {
-  const explicit = v1.indexes().map(([coll, field, kind]) => ({ coll, field, kind, lazy: false }));
-  const lazy = v1.lazyIndexes().map(([coll, field]) => ({ coll, field, kind: 'sorted', lazy: true }));
-  return [...explicit, ...lazy].map(({ coll, field, kind, lazy }) => {
-    const info = kind === 'ordered' || kind === 'sorted' ? v1.db.sortedIndexInfo(coll, field) : undefined;
+  const specs = [...v1.indexSpecs(), ...v1.lazyIndexes()];
+  return specs.map((spec) => {
+    const info = spec.kind === 'search' ? v1.db.searchIndexInfo(spec.coll) : v1.db.indexInfo(spec.coll, spec.fields);
     return {
-      coll,
-      fields: [field],
-      kind,
-      state: info?.state ?? 'ready',
+      coll: spec.coll,
+      fields: [...spec.fields],
+      kind: spec.lazy ? 'sorted' : spec.writtenKind,
+      state: info?.state ?? 'building',
       ...(info?.progress === undefined ? {} : { progress: info.progress }),
       entries: info?.entries ?? 0,
       bytes: info?.bytes ?? 0,
-      lazy,
+      ...(info?.buildMs === undefined ? {} : { build_ms: Math.round(info.buildMs) }),
+      ...(spec.kind === 'search' ? {} : statisticsOf(v1, spec.coll, spec.fields)),
+      loaded: info?.loaded ?? false,
+      lazy: spec.lazy,
     };
   });
+}
+
+/** A tree's statistics for the listing (what the planner reads, and whether v1 orders a field by its text). */
+function statisticsOf(v1: V1Database, coll: string, fields: readonly string[]): { statistics?: Record<string, unknown> } {
+  const found = v1.db.indexStatistics(coll, fields);
+  if (found === undefined) return {};
+  return {
+    statistics: {
+      documents: found.liveEntries, distinct: found.distinctEstimate, min: found.min ?? null, max: found.max ?? null,
+      present: found.presentCounts, mixed_types: found.mixedTypes, cut_strings: found.truncatedValues,
+    },
+  };
 }
 
 async function link(v1: V1Database, rawBody: Record<string, unknown>): Promise<RouteReply> {

@@ -20,11 +20,12 @@ import { NqlError, formatNqlMessage, type NqlErrorCode, type TextSpan } from './
 import { traceCauses, traceDependents, traverse } from './graph.js';
 import { GroupTable, setOwn } from './group.js';
 import { sortRowsMax } from './limits.js';
-import { parse } from './parser.js';
-import { planQuery, type CandidatesPlan, type FieldRef, type OutputPlan, type Plan, type Predicate, type RowStep } from './plan.js';
+import { prepareQuery } from './parse-cache.js';
+import { type CandidatesPlan, type FieldRef, type OutputPlan, type Plan, type Predicate, type RowStep } from './plan.js';
 import { compareCodePoints } from './python.js';
 import { QueryContext, toRow, type Doc, type Row } from './rows.js';
 import { matchesSearch } from './search.js';
+import { type AccessPath, type IndexRead, chooseAccessPath } from './access.js';
 import type { OrderedScanRequest, QuerySource, SourceRow } from './source.js';
 
 export interface QueryResult {
@@ -40,15 +41,15 @@ export interface QueryResult {
 
 /** Parses and runs one NQL query. Bad text or an NQL execution error throws NqlError; source errors pass. */
 export async function runQuery(text: string, source: QuerySource): Promise<QueryResult> {
-  const { ast, diagnostics } = parse(text);
+  const { plan, diagnostics } = prepareQuery(text);
   const first = diagnostics[0];
   if (first !== undefined) {
     const explained = parseExplain(text);
     if (explained !== undefined) return explainParsed(explained, source);
     throw NqlError.fromDiagnostic(first);
   }
-  assert(ast !== undefined, 'a parse without diagnostics yields a tree');
-  return executePlan(planQuery(ast), source);
+  assert(plan !== undefined, 'a parse without diagnostics yields a plan');
+  return executePlan(plan, source);
 }
 
 export type Pages = AsyncIterable<Row[]>;
@@ -88,14 +89,13 @@ export interface QueryStream {
  * need their whole result first; bad text throws NqlError as runQuery does.
  */
 export function streamQuery(text: string, source: QuerySource): QueryStream | undefined {
-  const { ast, diagnostics } = parse(text);
+  const { plan, diagnostics } = prepareQuery(text);
   const first = diagnostics[0];
   if (first !== undefined) {
     if (parseExplain(text) !== undefined) return undefined; // EXPLAIN measures the whole run: runQuery answers
     throw NqlError.fromDiagnostic(first);
   }
-  assert(ast !== undefined, 'a parse without diagnostics yields a tree');
-  const plan = planQuery(ast);
+  assert(plan !== undefined, 'a parse without diagnostics yields a plan');
   if (plan.group !== undefined || plan.output.kind === 'Count') return undefined;
   const context = new QueryContext(source, readSeqOf(plan, source));
   const paging: Paging = { last: undefined, more: false };
@@ -171,10 +171,11 @@ export function predicateHolds(doc: Doc, found: Predicate): boolean {
   }
 }
 
-/** What a pipeline stage is, for EXPLAIN: the scan, the filter, or a plan step. */
+/** What a pipeline stage is, for EXPLAIN: the candidates' access path, the filter, or a plan step. */
 export type Stage =
-  | Readonly<{ kind: 'FullScan'; collection: string; wantedIndex: boolean }>
-  | Readonly<{ kind: 'IndexOrderedScan'; collection: string; request: OrderedScanRequest }>
+  | Readonly<{ kind: 'FullScan'; collection: string; path: AccessPath }>
+  | Readonly<{ kind: 'IndexOrderedScan'; collection: string; request: OrderedScanRequest; path: AccessPath }>
+  | Readonly<{ kind: 'IndexLookup'; collection: string; reads: readonly IndexRead[]; path: AccessPath }>
   | Readonly<{ kind: 'Filter'; filter: Predicate | undefined; searchTokens: readonly string[] | undefined }>
   | Readonly<{ kind: 'Step'; step: RowStep }>;
 
@@ -184,39 +185,104 @@ export type Tap = (stage: Stage, pages: Pages) => Pages;
 const noTap: Tap = (_stage, pages) => pages;
 
 /**
- * The rows of a row-wise plan in pages: candidates (index order or id order), filter, then the steps. The
- * Sort step is skipped when a sorted index gave the rows in its order already.
+ * The rows of a row-wise plan in pages: candidates (by the access path access.ts chose: index order, an
+ * index lookup in id order, or a scan in id order), filter, then the steps. The Sort step is skipped when a
+ * sorted index gave the rows in its order already.
  */
 export function pipeline(plan: Plan, context: QueryContext, paging: Paging, tap: Tap = noTap): Pages {
   const candidates = plan.candidates;
-  const request = orderedRequest(candidates, context);
-  const indexed = request === undefined ? undefined : context.source.orderedScan?.(request);
-  let pages = request !== undefined && indexed !== undefined
-    ? tap({ kind: 'IndexOrderedScan', collection: candidates.collection, request }, sourcePages(candidates.collection, indexed, context))
-    : tap(
-      { kind: 'FullScan', collection: candidates.collection, wantedIndex: candidates.ordered !== undefined },
-      context.readSeq < 0 ? emptyPages() : sourcePages(candidates.collection, context.source.scan(candidates.collection, context.readSeq), context),
-    );
+  const { pages: found, ordered } = candidatePages(plan, context, tap);
+  let pages = found;
   if (candidates.filter !== undefined || candidates.searchTokens !== undefined) {
     pages = tap({ kind: 'Filter', filter: candidates.filter, searchTokens: candidates.searchTokens }, filterCandidates(pages, candidates));
   }
   for (const step of plan.steps) {
-    if (step.kind === 'Sort' && indexed !== undefined) continue;
+    if (step.kind === 'Sort' && ordered) continue;
     pages = tap({ kind: 'Step', step }, runStep(step, pages, context, paging));
   }
   return pages;
 }
 
-/** The orderedScan request of an index plan; undefined without one, or when nothing can exist (AS OF -1). */
-function orderedRequest(candidates: CandidatesPlan, context: QueryContext): OrderedScanRequest | undefined {
-  const ordered = candidates.ordered;
-  if (ordered === undefined || context.readSeq < 0) return undefined;
-  const request: OrderedScanRequest = {
-    coll: candidates.collection, field: ordered.field.name, descending: ordered.descending, asOf: context.readSeq,
-  };
-  if (ordered.lower !== undefined) request.lower = { ...ordered.lower };
-  if (ordered.upper !== undefined) request.upper = { ...ordered.upper };
-  return request;
+/** The candidates through the chosen access path; a path the source can no longer serve falls back to the scan. */
+function candidatePages(plan: Plan, context: QueryContext, tap: Tap): { pages: Pages; ordered: boolean } {
+  const candidates = plan.candidates;
+  const collection = candidates.collection;
+  const { source, readSeq } = context;
+  const path = readSeq < 0 ? undefined : chooseAccessPath(candidates, source, readSeq);
+  if (path?.kind === 'IndexOrdered') {
+    const request: OrderedScanRequest = {
+      coll: collection, fields: path.fields, prefix: path.prefix, descending: path.descending, asOf: readSeq,
+      lower: path.lower, upper: path.upper, firstPageRows: firstPageRowsOf(plan),
+    };
+    const indexed = source.orderedScan?.(request);
+    if (indexed !== undefined) return { pages: tap({ kind: 'IndexOrderedScan', collection, request, path }, sourcePages(collection, indexed, context)), ordered: true };
+  }
+  if (path?.kind === 'IndexLookup') {
+    const ids = lookupIds(path.reads, collection, context);
+    if (ids !== undefined && source.rowsByIds !== undefined) {
+      return { pages: tap({ kind: 'IndexLookup', collection, reads: path.reads, path }, sourcePages(collection, source.rowsByIds(collection, ids, readSeq), context)), ordered: false };
+    }
+  }
+  // A path that fell back: the index it wanted could not answer (none, building, or not in v1's order).
+  const wanted = path?.kind === 'IndexOrdered' ? path.fields : undefined;
+  const scanPath: AccessPath = path?.kind === 'FullScan' ? path : { kind: 'FullScan', rows: undefined, cost: undefined, wanted };
+  const scanned = readSeq < 0 ? emptyPages() : sourcePages(collection, source.scan(collection, readSeq), context);
+  return { pages: tap({ kind: 'FullScan', collection, path: scanPath }, scanned), ordered: false };
+}
+
+/** The ids every read of a lookup holds, in code point order; undefined when a read is no longer served. */
+function lookupIds(reads: readonly IndexRead[], coll: string, context: QueryContext): string[] | undefined {
+  const { source, readSeq: asOf } = context;
+  let result: string[] | undefined;
+  for (const read of reads) {
+    let ids: string[] | undefined;
+    if (read.kind === 'Search') ids = source.searchIds?.(coll, read.tokens, asOf);
+    else if (read.kind === 'Range') ids = source.indexIds?.({ coll, fields: read.fields, prefix: read.prefix, lower: read.lower, upper: read.upper, asOf });
+    else ids = unionIds(read.values.map((value) => source.indexIds?.({ coll, fields: read.fields, prefix: [...read.prefix, value], asOf })));
+    if (ids === undefined) return undefined;
+    result = result === undefined ? ids : intersectIds(result, ids);
+  }
+  return result;
+}
+
+/** Sorted union of sorted id lists (IN); undefined when any list is. */
+function unionIds(lists: readonly (string[] | undefined)[]): string[] | undefined {
+  const all = new Set<string>();
+  for (const list of lists) {
+    if (list === undefined) return undefined;
+    for (const id of list) all.add(id);
+  }
+  return [...all].sort(compareCodePoints);
+}
+
+/** Intersection of two lists sorted in code point order, by merge. */
+function intersectIds(a: readonly string[], b: readonly string[]): string[] {
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const order = compareCodePoints(a[i]!, b[j]!);
+    if (order === 0) {
+      out.push(a[i]!);
+      i++;
+      j++;
+    } else if (order < 0) i++;
+    else j++;
+  }
+  return out;
+}
+
+/**
+ * The rows an index-ordered read hands to LIMIT when every row it reads is kept (no filter, no AFTER):
+ * LIMIT + OFFSET, plus the one row that tells whether more follow (the cursor). Undefined when unknown.
+ */
+function firstPageRowsOf(plan: Plan): number | undefined {
+  if (plan.candidates.filter !== undefined || plan.candidates.searchTokens !== undefined) return undefined;
+  for (const step of plan.steps) {
+    if (step.kind === 'Limit') return step.count === undefined || step.count < 0 ? undefined : step.count + step.offset + 1;
+    if (step.kind !== 'Sort') return undefined;
+  }
+  return undefined;
 }
 
 async function* emptyPages(): Pages {

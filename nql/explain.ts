@@ -15,14 +15,24 @@ import { explainPredicate, planQuery, type Plan, type ScanBound } from './plan.j
 import { pyRepr } from './python.js';
 import { QueryContext, type Doc } from './rows.js';
 import type { QuerySource } from './source.js';
+import type { AccessPath, IndexRead } from './access.js';
 import type { QueryNode } from './ast.js';
 
 export type ExplainIndex = {
   coll: string;
+  /** The index's fields joined by "," (its name). */
   field: string;
-  direction: 'asc' | 'desc';
+  fields: string[];
+  /** Values of the leading fields the read is pinned to (WHERE equalities). */
+  prefix: (number | string)[];
+  /** The read's order: `asc`/`desc` for an ordered read, `ids` for a lookup (ids then sorted into id order). */
+  direction: 'asc' | 'desc' | 'ids';
   lower: { value: number | string; inclusive: boolean } | null;
   upper: { value: number | string; inclusive: boolean } | null;
+  /** An IN lookup's values, else null. */
+  values: (number | string)[] | null;
+  /** A SEARCH lookup's tokens, else null. */
+  tokens: string[] | null;
 };
 
 /**
@@ -33,12 +43,16 @@ export type ExplainRow = {
   node: number;
   parent: number | null;
   depth: number;
-  /** FullScan, IndexOrderedScan, Filter, Sort, After, Traverse, Trace, TraceReverse, Limit, ValidAt, Group, Project, Count. */
+  /** FullScan, IndexOrderedScan, IndexLookup, Filter, Sort, After, Traverse, Trace, TraceReverse, Limit, ValidAt, Group, Project, Count. */
   kind: string;
   /** The node's arguments as text (`c`, `n > 5 and s = 'x'`, `n desc`, `10 offset 2`, …). */
   detail: string;
-  /** The sorted index an IndexOrderedScan read; null for every other node. */
+  /** The index an IndexOrderedScan read, or the first an IndexLookup read; null for every other node. */
   index: ExplainIndex | null;
+  /** Every index an IndexLookup read (intersected); null for every other node. */
+  indexes: ExplainIndex[] | null;
+  /** The planner's cost of the access path (cost.ts units), where it priced one; else null. */
+  cost: number | null;
   /** What the query itself says of the node's output (LIMIT n, COUNT's one row); null where unknown. */
   estimatedRows: number | null;
   /** Rows the node handed on while the query ran (for a scan: rows the source handed out). */
@@ -79,7 +93,10 @@ export async function explainQuery(text: string, source: QuerySource): Promise<Q
   return explainTree(ast, source);
 }
 
-type Measured = { kind: string; detail: string; index: ExplainIndex | null; estimatedRows: number | null; rows: number; ms: number; hint: string | null };
+type Measured = {
+  kind: string; detail: string; index: ExplainIndex | null; indexes: ExplainIndex[] | null; cost: number | null; estimatedRows: number | null;
+  rows: number; ms: number; hint: string | null;
+};
 
 async function* measure(node: Measured, pages: Pages): Pages {
   const iterator = pages[Symbol.asyncIterator]();
@@ -101,26 +118,56 @@ function bound(found: ScanBound | undefined): ExplainIndex['lower'] {
   return found === undefined ? null : { value: found.value, inclusive: found.inclusive };
 }
 
-function boundText(request: { lower?: ScanBound; upper?: ScanBound }): string {
+function boundText(request: { lower?: ScanBound | undefined; upper?: ScanBound | undefined }): string {
   const lower = request.lower === undefined ? '' : ` ${request.lower.inclusive ? '>=' : '>'} ${pyRepr(request.lower.value)}`;
   const upper = request.upper === undefined ? '' : ` ${request.upper.inclusive ? '<=' : '<'} ${pyRepr(request.upper.value)}`;
   return `${lower}${upper}`;
 }
 
-function nodeOf(stage: Stage, plan: Plan): Measured {
-  const base = { index: null, estimatedRows: null, rows: 0, ms: 0, hint: null };
+function explainIndex(coll: string, fields: readonly string[], prefix: readonly (number | string)[], direction: ExplainIndex['direction'], read: Partial<IndexRead>): ExplainIndex {
+  return {
+    coll, field: fields.join(','), fields: [...fields], prefix: [...prefix], direction,
+    lower: bound('lower' in read ? read.lower : undefined), upper: bound('upper' in read ? read.upper : undefined),
+    values: 'values' in read && read.values !== undefined ? [...read.values] : null,
+    tokens: 'tokens' in read && read.tokens !== undefined ? [...read.tokens] : null,
+  };
+}
+
+/** `c.miner,height = 'm7' desc < 9`: an index read's fields, pinned values, order and bounds. */
+function readText(coll: string, read: IndexRead): string {
+  if (read.kind === 'Search') return `${coll} search [${read.tokens.map(pyRepr).join(', ')}]`;
+  const pinned = read.prefix.length === 0 ? '' : ` = ${read.prefix.map(pyRepr).join(', ')}`;
+  if (read.kind === 'In') return `${coll}.${read.fields.join(',')}${pinned} in (${read.values.map(pyRepr).join(', ')})`;
+  return `${coll}.${read.fields.join(',')}${pinned}${boundText(read)}`;
+}
+
+function costOf(path: AccessPath): number | null {
+  return path.cost === undefined ? null : Math.round(path.cost * 100) / 100;
+}
+
+function nodeOf(stage: Stage): Measured {
+  const base = { index: null, indexes: null, cost: null, estimatedRows: null, rows: 0, ms: 0, hint: null };
   switch (stage.kind) {
     case 'FullScan': {
-      const wanted = plan.candidates.ordered;
-      const hint = stage.wantedIndex && wanted !== undefined ? `an index on ${stage.collection}.${wanted.field.name} would help` : null;
-      return { ...base, kind: 'FullScan', detail: stage.collection, hint };
+      const wanted = stage.path.kind === 'FullScan' ? stage.path.wanted : undefined;
+      const hint = wanted === undefined ? null : `an index on ${stage.collection}.${wanted.join(',')} would help`;
+      return { ...base, kind: 'FullScan', detail: stage.collection, hint, cost: costOf(stage.path), estimatedRows: stage.path.kind === 'FullScan' ? (stage.path.rows ?? null) : null };
     }
     case 'IndexOrderedScan': {
       const { request } = stage;
       const direction = request.descending ? 'desc' : 'asc';
+      const pinned = request.prefix.length === 0 ? '' : ` = ${request.prefix.map(pyRepr).join(', ')}`;
       return {
-        ...base, kind: 'IndexOrderedScan', detail: `${request.coll}.${request.field} ${direction}${boundText(request)}`,
-        index: { coll: request.coll, field: request.field, direction, lower: bound(request.lower), upper: bound(request.upper) },
+        ...base, kind: 'IndexOrderedScan', detail: `${request.coll}.${request.fields.join(',')}${pinned} ${direction}${boundText(request)}`,
+        index: explainIndex(request.coll, request.fields, request.prefix, direction, request),
+        cost: costOf(stage.path), estimatedRows: stage.path.kind === 'IndexOrdered' ? (stage.path.estimate ?? null) : null,
+      };
+    }
+    case 'IndexLookup': {
+      const indexes = stage.reads.map((read) => explainIndex(stage.collection, read.kind === 'Search' ? ['*'] : read.fields, read.kind === 'Search' ? [] : read.prefix, 'ids', read));
+      return {
+        ...base, kind: 'IndexLookup', detail: stage.reads.map((read) => readText(stage.collection, read)).join(' and '),
+        index: indexes[0] ?? null, indexes, cost: costOf(stage.path), estimatedRows: stage.path.kind === 'IndexLookup' ? stage.path.estimate : null,
       };
     }
     case 'Filter': {
@@ -170,7 +217,7 @@ async function explainTree(query: QueryNode, source: QuerySource): Promise<Query
   const paging: Paging = { last: undefined, more: false };
   const chain: Measured[] = [];
   const pages = pipeline(plan, context, paging, (stage, stagePages) => {
-    const node = nodeOf(stage, plan);
+    const node = nodeOf(stage);
     chain.push(node);
     return measure(node, stagePages);
   });
@@ -180,7 +227,7 @@ async function explainTree(query: QueryNode, source: QuerySource): Promise<Query
     const aggregate = plan.group.aggregate;
     const node: Measured = {
       kind: 'Group', detail: `${plan.group.field}${aggregate === undefined ? '' : ` ${aggregate.name} ${aggregate.field}`}`,
-      index: null, estimatedRows: null, rows: 0, ms: 0, hint: null,
+      index: null, indexes: null, cost: null, estimatedRows: null, rows: 0, ms: 0, hint: null,
     };
     const table = new GroupTable(plan.group);
     for await (const page of pages) for (const row of page) table.add(row.doc);
@@ -198,12 +245,12 @@ async function explainTree(query: QueryNode, source: QuerySource): Promise<Query
     chain.push({
       kind: output.kind === 'Count' ? 'Count' : 'Project',
       detail: output.kind === 'Count' ? 'count(*)' : output.fields.map((field) => field.name).join(', '),
-      index: null, estimatedRows: output.kind === 'Count' ? 1 : null, rows: rows.length, ms: performance.now() - started, hint: null,
+      index: null, indexes: null, cost: null, estimatedRows: output.kind === 'Count' ? 1 : null, rows: rows.length, ms: performance.now() - started, hint: null,
     });
   }
   const explained: ExplainRow[] = chain.reverse().map((node, depth) => ({
     node: depth + 1, parent: depth === 0 ? null : depth, depth, kind: node.kind, detail: node.detail, index: node.index,
-    estimatedRows: node.estimatedRows, actualRows: node.rows, timeMs: milliseconds(node.ms), hint: node.hint,
+    indexes: node.indexes, cost: node.cost, estimatedRows: node.estimatedRows, actualRows: node.rows, timeMs: milliseconds(node.ms), hint: node.hint,
   }));
   return { rows: explained, count: explained.length };
 }

@@ -5,4 +5,4 @@ export { parse, type ParseResult } from './parser.js';
 export { planQuery, explainPlan, type Plan } from './plan.js';
 export { NqlError, isNqlError, nqlErrorCodes, type Diagnostic, type NqlErrorCode } from './errors.js';
 export type { QueryNode } from './ast.js';
-export type { OrderedScanRequest, QuerySource, SourceOp, SourceRow } from './source.js';
+export type { IndexCatalogEntry, IndexRangeRequest, OrderedScanRequest, QuerySource, SourceOp, SourceRow } from './source.js';

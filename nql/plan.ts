@@ -41,6 +41,30 @@ export type OrderedAccess = Readonly<{
   upper: ScanBound | undefined;
 }>;
 
+/**
+ * What WHERE says of one field in its top-level AND: one value (`f = x`), a list (`f IN (...)`), or a range
+ * (`f > x`, `f <= y`, BETWEEN; the tightest of each end, of one type). Only numbers and strings: the values
+ * an index key orders the way v1 compares them.
+ */
+export type FieldConstraint = Readonly<{
+  field: FieldRef;
+  equal?: number | string;
+  values?: readonly (number | string)[];
+  lower?: ScanBound;
+  upper?: ScanBound;
+}>;
+
+/** What access.ts needs to choose how to read the candidates (with the source's indexes and statistics). */
+export type AccessInput = Readonly<{
+  /** ORDER BY keys an index order can give: one direction, stored fields, no TRAVERSE/TRACE/GROUP BY. */
+  order: Readonly<{ keys: readonly FieldRef[]; descending: boolean }> | undefined;
+  /** Rows the query needs in ORDER BY order (OFFSET + LIMIT), undefined when all. */
+  rowsNeeded: number | undefined;
+  constraints: readonly FieldConstraint[];
+  /** WHERE or SEARCH holds conditions the constraints do not express. */
+  residual: boolean;
+}>;
+
 /** Candidate keys (every live key at the read seq), loaded and filtered. */
 export type CandidatesPlan = Readonly<{
   kind: 'Candidates';
@@ -48,8 +72,10 @@ export type CandidatesPlan = Readonly<{
   filter: Predicate | undefined;
   /** SEARCH tokens; undefined without SEARCH. */
   searchTokens: readonly string[] | undefined;
-  /** Read in index order when a ready index allows; undefined: scan in id order. */
+  /** Read in index order when a ready index allows; undefined: scan in id order. (The shape-only rule, for
+   * sources without statistics; access.ts decides with them.) */
   ordered: OrderedAccess | undefined;
+  access: AccessInput;
 }>;
 
 export type SortKey = Readonly<{ field: FieldRef; descending: boolean }>;
@@ -116,6 +142,7 @@ export function planQuery(query: QueryNode): Plan {
     filter: query.where === undefined ? undefined : predicate(query.where),
     searchTokens: query.search === undefined ? undefined : searchTokens(query.search.value),
     ordered: orderedAccess(query),
+    access: accessInput(query),
   };
   const orderKeys = query.orderBy.map((key) => fieldRef(key.field));
   const steps: RowStep[] = [];
@@ -177,6 +204,60 @@ function orderedAccess(query: QueryNode): OrderedAccess | undefined {
   };
   if (chooseAccess(shape) !== 'IndexOrderedScan') return undefined;
   return { field, descending: key.descending, lower, upper };
+}
+
+/** A literal an index can look up or bound: a number or a string (others never compare like a key). */
+function keyable(value: Literal): value is number | string {
+  return (typeof value === 'number' && !Number.isNaN(value)) || typeof value === 'string';
+}
+
+function accessInput(query: QueryNode): AccessInput {
+  const keys = query.orderBy;
+  const orderable = keys.length > 0 && query.traverse === undefined && query.trace === undefined && query.groupBy === undefined &&
+    keys.every((key) => key.field.path[0] !== '_seq' && key.descending === keys[0]!.descending);
+  const limit = query.limit?.value;
+  const { constraints, residual } = constraintsOf(query.where);
+  return {
+    order: orderable ? { keys: keys.map((key) => fieldRef(key.field)), descending: keys[0]!.descending } : undefined,
+    rowsNeeded: limit === undefined || limit < 0 ? undefined : limit + (query.offset?.value ?? 0),
+    constraints,
+    residual: residual || query.search !== undefined,
+  };
+}
+
+/**
+ * The per-field constraints of WHERE's top-level AND, and whether anything else is left to filter. `residual`
+ * only steers the cost estimate: the whole WHERE still runs on every row an index hands out.
+ */
+function constraintsOf(where: ExprNode | undefined): { constraints: FieldConstraint[]; residual: boolean } {
+  const byField = new Map<string, { field: FieldRef; equal?: number | string; values?: (number | string)[]; ranged: boolean }>();
+  let residual = false;
+  for (const operand of where === undefined ? [] : where.kind === 'And' ? where.operands : [where]) {
+    if (operand.kind !== 'Condition' && operand.kind !== 'In' && operand.kind !== 'Between') {
+      residual = true;
+      continue;
+    }
+    const name = operand.field.name;
+    const found = byField.get(name) ?? { field: fieldRef(operand.field), ranged: false };
+    byField.set(name, found);
+    const literals = operand.kind === 'Condition' ? [operand.value.value] : operand.kind === 'In' ? operand.values.map((value) => value.value) : [operand.low.value, operand.high.value];
+    if (name === '_seq' || name.startsWith('_seq.') || !literals.every(keyable) || (operand.kind === 'Condition' && operand.op === '!=')) residual = true;
+    else if (operand.kind === 'Condition' && operand.op === '=' && found.equal === undefined && found.values === undefined) found.equal = literals[0] as number | string;
+    else if (operand.kind === 'In' && literals.length > 0 && found.equal === undefined && found.values === undefined) found.values = literals as (number | string)[];
+    else if (operand.kind === 'Between' || (operand.kind === 'Condition' && operand.op !== '=')) found.ranged = true;
+    else residual = true;
+  }
+  const constraints: FieldConstraint[] = [];
+  for (const found of byField.values()) {
+    if (found.field.path[0] === '_seq') continue;
+    if (found.equal !== undefined) constraints.push({ field: found.field, equal: found.equal });
+    else if (found.values !== undefined) constraints.push({ field: found.field, values: found.values });
+    if (!found.ranged) continue;
+    const { lower, upper } = boundsOf(where, found.field);
+    if (found.equal !== undefined || found.values !== undefined || (lower === undefined && upper === undefined)) residual = true;
+    else constraints.push({ field: found.field, ...(lower === undefined ? {} : { lower }), ...(upper === undefined ? {} : { upper }) });
+  }
+  return { constraints, residual };
 }
 
 type Bounds = { lower: ScanBound | undefined; upper: ScanBound | undefined; residual: boolean };

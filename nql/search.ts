@@ -9,27 +9,12 @@
 // not searched). Those two answers differ, so neither can be kept for both: token equality over every
 // string is the rule that an inverted index over a whole document can answer exactly. A per-field v1 index
 // cannot (a doc may match on another field), so the executor reads every candidate and applies this rule
-// whether or not the collection has a search index: one answer, both ways (docs/COMPAT.md).
+// whether or not the collection has a search index: one answer, both ways (docs/COMPAT.md). The search index
+// (one per collection, over every string in the document) gives the candidates; this rule still checks each.
 
-/** The lowercase `[a-z0-9]+` runs of a search text, in order, duplicates kept (as v1's re.findall). */
-export function searchTokens(text: string): string[] {
-  return text.toLowerCase().match(/[a-z0-9]+/g) ?? [];
-}
-
-/** Every token of every string value in the doc, at any depth; iterative, so deep docs cannot overflow. */
-export function documentTokens(doc: Readonly<Record<string, unknown>>): Set<string> {
-  const tokens = new Set<string>();
-  const stack: unknown[] = [doc];
-  while (stack.length > 0) {
-    const value = stack.pop();
-    if (typeof value === 'string') {
-      for (const token of searchTokens(value)) tokens.add(token);
-    } else if (typeof value === 'object' && value !== null) {
-      for (const item of Array.isArray(value) ? (value as unknown[]) : Object.values(value)) stack.push(item);
-    }
-  }
-  return tokens;
-}
+// The tokenizer is the engine's (core/index/search-index.ts), so the search index and this rule cannot drift.
+export { documentTokens, searchTokens } from '../core/index.js';
+import { documentTokens } from '../core/index.js';
 
 export function matchesSearch(doc: Readonly<Record<string, unknown>>, tokens: readonly string[]): boolean {
   if (tokens.length === 0) return true;

@@ -20,16 +20,42 @@ export interface SourceOp {
   causedBy: number[];
 }
 
-/** A request for rows in the sort order of one field, served by a sorted index. */
-export interface OrderedScanRequest {
+/** A bound on an index's next field after the equality prefix. */
+export type ValueBound = { value: number | string; inclusive: boolean };
+
+/**
+ * A range of the sorted index on `fields`: documents whose leading fields equal `prefix` (numbers and strings,
+ * compared as v1's `=`: `1` equals `true`) and whose next field lies within the bounds (of one type, as WHERE
+ * ranges give them; rows whose value is missing, null or of another type are then left out, as v1's range
+ * comparisons are false for them; booleans count as the numbers 0 and 1 there, as in v1's comparisons).
+ */
+export interface IndexRangeRequest {
   coll: string;
-  /** A v1 field name or a dotted path (`a.b`). */
-  field: string;
-  descending: boolean;
+  /** The index's fields: v1 field names or dotted paths (`a.b`). */
+  fields: readonly string[];
+  prefix: readonly (number | string)[];
+  lower?: ValueBound | undefined;
+  upper?: ValueBound | undefined;
   asOf: number;
-  /** Optional bounds on the field's value, of one type (numbers or strings), as WHERE ranges give them. */
-  lower?: { value: number | string; inclusive: boolean };
-  upper?: { value: number | string; inclusive: boolean };
+}
+
+/** A request for rows in the sort order of the index's fields after the prefix, served by a sorted index. */
+export interface OrderedScanRequest extends IndexRangeRequest {
+  descending: boolean;
+  /** Rows the caller expects to read (LIMIT + OFFSET + 1 when every row is kept): the first page's size. */
+  firstPageRows?: number | undefined;
+}
+
+/** What the planner may know of one index of a collection. */
+export interface IndexCatalogEntry {
+  /** A tree's fields; for the search index, the fields its definitions name (it covers whole documents). */
+  fields: readonly string[];
+  structure: 'tree' | 'search';
+  ready: boolean;
+  /** Documents in the index at HEAD (every retained version for the search index). */
+  liveEntries: number;
+  /** Distinct value tuples, estimated; undefined for the search index. */
+  distinct: number | undefined;
 }
 
 export interface QuerySource {
@@ -45,18 +71,30 @@ export interface QuerySource {
   op(seq: number): Promise<SourceOp | undefined>;
   /** Seqs of ops whose caused_by includes `seq` (for TRACE REVERSE), ascending. */
   dependents(seq: number): Promise<number[]>;
-  /** Keys (`coll:id`) whose `search`-indexed fields hold every token, or undefined when `coll` has no search index. */
-  searchIndex(coll: string, tokens: string[]): Promise<string[] | undefined>;
   /**
-   * Live rows of `coll` at `asOf` in v1's ORDER BY order of `field` (values ascending with missing/null last, or
-   * descending with missing/null first), ties in id order (code point, ascending) in both directions — exactly
-   * what a stable sort of id-ordered rows gives — with only rows inside the bounds when bounds are given (rows
-   * whose value is missing, null or of another type are then left out, as v1's range comparisons are false for
-   * them; booleans count as the numbers 0 and 1 there, as in v1's comparisons, so `f >= 1` keeps `true`).
-   * Undefined when no ready sorted index on (coll, field) can answer (none, still building, or the field holds
+   * Live rows of `coll` at `asOf` inside the range, in v1's ORDER BY order of the index's fields after the
+   * prefix (values ascending with missing/null last, or descending with missing/null first), ties in id order
+   * (code point, ascending) in both directions — exactly what a stable sort of id-ordered rows gives.
+   * Undefined when no ready sorted index on (coll, fields) can answer (none, still building, or a field holds
    * values v1 orders by their text, where an index cannot follow). Optional: sources without indexes omit it.
    */
   orderedScan?(request: OrderedScanRequest): AsyncIterable<SourceRow[]> | undefined;
+  /** The collection's indexes for the planner; absent: the source has no statistics (plan.ts's shape rule). */
+  indexCatalog?(coll: string): IndexCatalogEntry[];
+  /** Live documents of a collection (with indexCatalog). */
+  collectionRows?(coll: string): number;
+  /** Entries of a range of the ready tree on (coll, fields), every retained version counted; undefined: none. */
+  indexCount?(request: Omit<IndexRangeRequest, 'asOf'>): number | undefined;
+  /** Ids of the live documents of a range at `asOf`, in code point order; undefined when no ready tree answers. */
+  indexIds?(request: IndexRangeRequest): string[] | undefined;
+  /** Ids of the documents that hold every token at `asOf` (SEARCH's rule), in code point order; undefined: no ready search index. */
+  searchIds?(coll: string, tokens: readonly string[], asOf: number): string[] | undefined;
+  /** Estimated documents holding every token; undefined: no ready search index. */
+  searchCount?(coll: string, tokens: readonly string[]): number | undefined;
+  /** The live rows of `ids` at `asOf`, in that order, in pages (missing ones skipped). */
+  rowsByIds?(coll: string, ids: readonly string[], asOf: number): AsyncIterable<SourceRow[]>;
+  /** The planner would use a sorted index on (coll, fields) that does not exist: the source may build one. */
+  requestIndex?(coll: string, fields: readonly string[]): void;
   /** Lets long scans yield and stop: called every N rows; throws when the query is over its deadline. */
   checkDeadline(): Promise<void>;
 }

@@ -1,6 +1,7 @@
-// The sorted indexes of one database, in memory: one SortedIndex per (collection, field) that a v1 index
-// definition of kind `ordered` or `sorted` names (`eq` and `search` are not sorted indexes). Persistence in
-// snapshots is not done yet: every index is rebuilt when the database opens.
+// The indexes of one database, in memory: one MVCC B+tree (SortedIndex) per (collection, fields) that a
+// `sorted`/`ordered` or `eq` definition names (both kinds share it), and one inverted index (SearchIndex) per
+// collection with a `search` definition (index-definitions.ts says why). Checkpoints persist the ready ones
+// (docs/FORMAT.md §11.3); a start loads those and catches them up with the log tail.
 //
 // Maintenance: InlinePartitionSet.commit calls `applied` (CommitIndexHook) for every user put/delete of an
 // indexed collection, synchronously and in seq order, with the key's previous version.
@@ -20,23 +21,33 @@ import type { CommitIndexHook } from '../partition/inline-partition-set.js';
 import { collKeyOf, type StoredVersion } from '../snapshot/snapshot-reader.js';
 import { compareBytes } from './b-plus-tree-node.js';
 import type { KeyBound } from './b-plus-tree.js';
-import { decodeIndexKey, encodeIndexValues, idStart, indexValueBytesMax, keyTag } from './index-key.js';
+import { type IndexKind, type IndexSpec, indexName, parseIndexDefinitions, structureKey } from './index-definitions.js';
+import { decodeId, encodeIndexValues, idStart, indexValueBytesMax, keyTag } from './index-key.js';
+import { SearchIndex } from './search-index.js';
 import { SortedIndex, readField } from './sorted-index.js';
 
 export type IndexState = 'building' | 'ready';
+export type IndexStructure = 'tree' | 'search';
 
-export interface SortedIndexInfo {
+export interface IndexInfo {
   coll: string;
-  field: string;
+  /** The tree's fields; for the search index, every field a `search` definition names (it covers them all). */
+  fields: string[];
+  structure: IndexStructure;
   state: IndexState;
   /** Percent of the build's walk done (0..100), while building. */
   progress?: number;
-  /** Entries in the tree (every retained version range). */
+  /** Entries in the structure (every retained version range). */
   entries: number;
   bytes: number;
   /** Loaded from the last checkpoint's index file (then caught up with the log tail), not built by a walk. */
   loaded: boolean;
+  /** Milliseconds from the start of the build (or load) to ready; absent while building. */
+  buildMs?: number;
 }
+
+/** @deprecated name kept for callers of the one-field API. */
+export type SortedIndexInfo = IndexInfo;
 
 /** How a start gets the index a checkpoint persisted: read lazily, in the background, so opening never waits. */
 export interface PersistedIndexLoader {
@@ -44,13 +55,14 @@ export interface PersistedIndexLoader {
   /** The checkpoint's seq: the file holds the index as of it. */
   seq: number;
   /** The index, or undefined when the file is missing or damaged (then it is rebuilt). */
-  load(): Promise<SortedIndex | undefined>;
+  load(): Promise<SortedIndex | SearchIndex | undefined>;
 }
 
-/** A ready index as a checkpoint persists it (FORMAT.md §11.3): its section bytes and the manager's flags. */
+/** A ready index as a checkpoint persists it (FORMAT.md §11.3): its bytes and the manager's flags. */
 export interface PersistedIndex {
   coll: string;
-  field: string;
+  fields: string[];
+  structure: IndexStructure;
   bytes: Uint8Array;
   classesSeen: number;
   truncatedEver: boolean;
@@ -58,14 +70,25 @@ export interface PersistedIndex {
 
 export type { IndexFileEntry } from '../manifest.js';
 
-/** What an index-ordered read asks for (nql/source.ts OrderedScanRequest, with the seq already settled). */
-export interface OrderedIdsRequest {
+/** A bound on the field after the equality prefix (nql/source.ts). */
+export type ValueBound = { value: number | string; inclusive: boolean };
+
+/**
+ * An index read: the entries of the tree on `fields` whose leading fields equal `prefix` and whose next field
+ * lies within the bounds, as of `asOf`.
+ */
+export interface IndexRangeRequest {
   coll: string;
-  field: string;
-  descending: boolean;
+  fields: readonly string[];
+  prefix: readonly (number | string)[];
+  lower?: ValueBound | undefined;
+  upper?: ValueBound | undefined;
   asOf: number;
-  lower?: { value: number | string; inclusive: boolean } | undefined;
-  upper?: { value: number | string; inclusive: boolean } | undefined;
+}
+
+/** What an index-ordered read asks for (nql/source.ts OrderedScanRequest, with the seq already settled). */
+export interface OrderedIdsRequest extends IndexRangeRequest {
+  descending: boolean;
 }
 
 interface QueuedVersion {
@@ -75,12 +98,12 @@ interface QueuedVersion {
   next: Uint8Array | null;
 }
 
-interface ManagedIndex {
+interface ManagedBase {
   readonly coll: string;
-  readonly field: string;
-  readonly path: readonly string[];
-  /** Replaced once, when a persisted index finished loading (before the index turns ready). */
-  index: SortedIndex;
+  /** structureKey(): JSON of the fields for a tree, 'search' for the inverted index. */
+  readonly key: string;
+  readonly fields: readonly string[];
+  readonly paths: readonly (readonly string[])[];
   state: IndexState;
   progress: number;
   /** Writes with seq > S0 while building; undefined once ready. */
@@ -88,13 +111,20 @@ interface ManagedIndex {
   dropped: boolean;
   /** Some version ever fed had a string too long for the key (its order among equal prefixes is by id). */
   truncatedEver: boolean;
-  /** Value classes seen in any version fed (1 numeric, 2 text, 4 array/object): a build feeds history one
-   * document at a time, so the index's own mixedTypesInHistory cannot see two documents' overlapping ranges. */
+  /** Value classes seen in any version fed, 3 bits per field (field i at bit 3i: 1 numeric, 2 text, 4
+   * array/object): a build feeds history one document at a time, so the index's own mixedTypesInHistory cannot
+   * see two documents' overlapping ranges. */
   classesSeen: number;
   loaded: boolean;
+  startedMs: number;
+  buildMs: number | undefined;
   readonly ready: Promise<void>;
   resolveReady: () => void;
 }
+
+type ManagedTree = ManagedBase & { readonly structure: 'tree'; index: SortedIndex };
+type ManagedSearch = ManagedBase & { readonly structure: 'search'; index: SearchIndex };
+export type ManagedIndex = ManagedTree | ManagedSearch;
 
 /** Documents per chunk of a build before it yields to the event loop. */
 const buildChunkDocs = 512;
@@ -104,21 +134,23 @@ function decode(bytes: Uint8Array | null | undefined): unknown {
   return bytes === null || bytes === undefined ? undefined : decoder.decode(bytes);
 }
 
-function keyOf(coll: string, field: string): string {
-  return `${coll}\u0000${field}`;
-}
-
-/** (coll, field) of every v1 definition [coll, field, kind] whose kind is a sorted index. */
-export function sortedDefinitions(definitions: readonly unknown[]): { coll: string; field: string }[] {
-  const found = new Map<string, { coll: string; field: string }>();
-  for (const item of definitions) {
-    // [coll, field, kind], or [coll, field, 'sorted', 'lazy'] for one the planner created (lazyIndexDefinition).
-    if (!Array.isArray(item) || (item.length !== 3 && !(item.length === 4 && item[3] === 'lazy'))) continue;
-    const [coll, field, kind] = item as unknown[];
-    if (typeof coll !== 'string' || typeof field !== 'string' || (kind !== 'ordered' && kind !== 'sorted')) continue;
-    found.set(keyOf(coll, field), { coll, field });
+/** The structures a set of definitions needs, each once: trees by (coll, fields), search by coll. */
+function wantedStructures(specs: readonly IndexSpec[]): { coll: string; key: string; fields: string[]; kind: IndexKind }[] {
+  const found = new Map<string, { coll: string; key: string; fields: string[]; kind: IndexKind }>();
+  for (const spec of specs) {
+    const key = structureKey(spec);
+    const id = JSON.stringify([spec.coll, key]);
+    const seen = found.get(id);
+    if (seen === undefined) found.set(id, { coll: spec.coll, key, fields: [...spec.fields], kind: spec.kind });
+    else if (spec.kind === 'search') for (const field of spec.fields) if (!seen.fields.includes(field)) seen.fields.push(field);
   }
   return [...found.values()];
+}
+
+/** The key a persisted file is looked up by: its collection and structure (old entries name one field). */
+export function persistedKey(entry: IndexFileEntry): string {
+  const key = entry.kind === 'search' ? 'search' : JSON.stringify(entry.fields ?? [entry.field]);
+  return JSON.stringify([entry.coll, key]);
 }
 
 export interface IndexManagerAccess {
@@ -126,6 +158,8 @@ export interface IndexManagerAccess {
   /** The newest applied seq (every version at or below it is in the stores). */
   lastSeq(): number;
   readonly logger: Logger;
+  /** Monotonic milliseconds, for build times. */
+  monotonicMs(): number;
 }
 
 export class IndexManager implements CommitIndexHook {
@@ -147,69 +181,86 @@ export class IndexManager implements CommitIndexHook {
    * Makes the set of indexes match the definitions: builds the new ones (or, for one a checkpoint persisted,
    * loads it and catches it up with the log tail), drops the ones no longer named.
    */
-  sync(definitions: readonly unknown[], persisted?: (coll: string, field: string) => PersistedIndexLoader | undefined): void {
+  sync(definitions: readonly unknown[], persisted?: (key: string) => PersistedIndexLoader | undefined): void {
     if (this.closed) return;
-    const wanted = sortedDefinitions(definitions);
-    const wantedKeys = new Set(wanted.map(({ coll, field }) => keyOf(coll, field)));
-    for (const [coll, fields] of [...this.byColl])
-      for (const field of [...fields.keys()]) if (!wantedKeys.has(keyOf(coll, field))) this.drop(coll, field);
-    for (const { coll, field } of wanted) if (this.get(coll, field) === undefined) this.startBuild(coll, field, persisted?.(coll, field));
+    const wanted = wantedStructures(parseIndexDefinitions(definitions));
+    const wantedIds = new Set(wanted.map(({ coll, key }) => JSON.stringify([coll, key])));
+    for (const [coll, structures] of [...this.byColl])
+      for (const key of [...structures.keys()]) if (!wantedIds.has(JSON.stringify([coll, key]))) this.dropKey(coll, key);
+    for (const want of wanted) {
+      const existing = this.byColl.get(want.coll)?.get(want.key);
+      if (existing === undefined) this.startBuild(want.coll, want.key, want.fields, want.kind, persisted?.(JSON.stringify([want.coll, want.key])));
+      else if (existing.structure === 'search') (existing.fields as string[]).splice(0, existing.fields.length, ...want.fields);
+    }
   }
 
   /** Every ready index as of `seq`, for a checkpoint to persist. */
   persistable(seq: number): PersistedIndex[] {
     const out: PersistedIndex[] = [];
-    for (const fields of this.byColl.values())
-      for (const managed of fields.values())
+    for (const structures of this.byColl.values())
+      for (const managed of structures.values())
         if (managed.state === 'ready')
-          out.push({ coll: managed.coll, field: managed.field, bytes: managed.index.serialize(seq), classesSeen: managed.classesSeen, truncatedEver: managed.truncatedEver });
+          out.push({
+            coll: managed.coll, fields: [...managed.fields], structure: managed.structure, bytes: managed.index.serialize(seq),
+            classesSeen: managed.classesSeen, truncatedEver: managed.truncatedEver,
+          });
     return out;
   }
 
-  get(coll: string, field: string): ManagedIndex | undefined {
-    return this.byColl.get(coll)?.get(field);
+  /** The tree on exactly (coll, fields), building or ready. */
+  tree(coll: string, fields: readonly string[]): ManagedTree | undefined {
+    const managed = this.byColl.get(coll)?.get(JSON.stringify(fields));
+    return managed?.structure === 'tree' ? managed : undefined;
   }
 
-  /** The index of (coll, field) once ready, else undefined. */
-  readyIndex(coll: string, field: string): SortedIndex | undefined {
-    const managed = this.get(coll, field);
-    return managed?.state === 'ready' ? managed.index : undefined;
+  search(coll: string): ManagedSearch | undefined {
+    const managed = this.byColl.get(coll)?.get('search');
+    return managed?.structure === 'search' ? managed : undefined;
   }
 
-  /** Resolves when the index of (coll, field) is ready (at once when it is); undefined when there is none. */
-  whenReady(coll: string, field: string): Promise<void> | undefined {
-    return this.get(coll, field)?.ready;
+  /** Every structure of a collection (the planner's catalog). */
+  ofCollection(coll: string): ManagedIndex[] {
+    return [...(this.byColl.get(coll)?.values() ?? [])];
   }
 
-  info(coll: string, field: string): SortedIndexInfo | undefined {
-    const managed = this.get(coll, field);
-    if (managed === undefined) return undefined;
-    const info: SortedIndexInfo = {
-      coll,
-      field,
+  /** Resolves when the tree on (coll, fields) is ready (at once when it is); undefined when there is none. */
+  whenReady(coll: string, fields: readonly string[]): Promise<void> | undefined {
+    return this.tree(coll, fields)?.ready;
+  }
+
+  whenSearchReady(coll: string): Promise<void> | undefined {
+    return this.search(coll)?.ready;
+  }
+
+  info(managed: ManagedIndex): IndexInfo {
+    const info: IndexInfo = {
+      coll: managed.coll,
+      fields: [...managed.fields],
+      structure: managed.structure,
       state: managed.state,
-      entries: managed.index.btree.size,
-      bytes: managed.index.btree.bytesEstimate(),
+      entries: managed.structure === 'tree' ? managed.index.btree.size : managed.index.entries,
+      bytes: managed.structure === 'tree' ? managed.index.btree.bytesEstimate() : managed.index.bytesEstimate(),
       loaded: managed.loaded,
     };
     if (managed.state === 'building') info.progress = managed.progress;
+    if (managed.buildMs !== undefined) info.buildMs = managed.buildMs;
     return info;
   }
 
-  list(): SortedIndexInfo[] {
-    const infos: SortedIndexInfo[] = [];
-    for (const [coll, fields] of this.byColl) for (const field of fields.keys()) infos.push(this.info(coll, field)!);
+  list(): IndexInfo[] {
+    const infos: IndexInfo[] = [];
+    for (const structures of this.byColl.values()) for (const managed of structures.values()) infos.push(this.info(managed));
     return infos;
   }
 
-  drop(coll: string, field: string): boolean {
-    const fields = this.byColl.get(coll);
-    const managed = fields?.get(field);
-    if (fields === undefined || managed === undefined) return false;
+  private dropKey(coll: string, key: string): boolean {
+    const structures = this.byColl.get(coll);
+    const managed = structures?.get(key);
+    if (structures === undefined || managed === undefined) return false;
     managed.dropped = true;
     managed.queue = undefined;
-    fields.delete(field);
-    if (fields.size === 0) this.byColl.delete(coll);
+    structures.delete(key);
+    if (structures.size === 0) this.byColl.delete(coll);
     this.count--;
     managed.resolveReady(); // waiters stop waiting; the index is gone
     return true;
@@ -217,18 +268,18 @@ export class IndexManager implements CommitIndexHook {
 
   close(): void {
     this.closed = true;
-    for (const [coll, fields] of [...this.byColl]) for (const field of [...fields.keys()]) this.drop(coll, field);
+    for (const [coll, structures] of [...this.byColl]) for (const key of [...structures.keys()]) this.dropKey(coll, key);
   }
 
   /** CommitIndexHook: one applied put/delete of an indexed collection, in seq order. */
   applied(op: LoggedOp, previous: StoredVersion | undefined): void {
-    const fields = this.byColl.get(op.coll);
-    if (fields === undefined || op.ns !== Namespace.user || op.kind === OpKind.mark) return;
+    const structures = this.byColl.get(op.coll);
+    if (structures === undefined || op.ns !== Namespace.user || op.kind === OpKind.mark) return;
     const next = op.kind === OpKind.put ? op.doc : null;
     let previousDoc: unknown;
     let nextDoc: unknown;
     let decoded = false;
-    for (const managed of fields.values()) {
+    for (const managed of structures.values()) {
       if (managed.queue !== undefined) {
         managed.queue.push({ id: op.id, seq: op.seq, previous: previous?.doc, next });
         continue;
@@ -242,39 +293,44 @@ export class IndexManager implements CommitIndexHook {
     }
   }
 
-  private startBuild(coll: string, field: string, persisted?: PersistedIndexLoader): void {
+  private startBuild(coll: string, key: string, fields: string[], kind: IndexKind, persisted?: PersistedIndexLoader): void {
     let resolveReady = (): void => {};
     const ready = new Promise<void>((resolve) => (resolveReady = resolve));
-    const managed: ManagedIndex = {
-      coll,
-      field,
-      path: field.split('.'),
-      index: new SortedIndex({ collection: coll, fields: [field] }),
-      state: 'building',
-      progress: 0,
-      queue: [],
-      dropped: false,
-      truncatedEver: false,
-      classesSeen: 0,
-      loaded: false,
-      ready,
-      resolveReady,
+    const base: ManagedBase = {
+      coll, key, fields, paths: fields.map((field) => field.split('.')), state: 'building', progress: 0, queue: [], dropped: false,
+      truncatedEver: false, classesSeen: 0, loaded: false, startedMs: this.access.monotonicMs(), buildMs: undefined, ready, resolveReady,
     };
-    let fields = this.byColl.get(coll);
-    if (fields === undefined) {
-      fields = new Map();
-      this.byColl.set(coll, fields);
+    const managed: ManagedIndex = kind === 'search'
+      ? { ...base, structure: 'search', index: new SearchIndex(coll) }
+      : { ...base, structure: 'tree', index: new SortedIndex({ collection: coll, fields }) };
+    let structures = this.byColl.get(coll);
+    if (structures === undefined) {
+      structures = new Map();
+      this.byColl.set(coll, structures);
     }
-    fields.set(field, managed);
+    structures.set(key, managed);
     this.count++;
     // S0 and, for a persisted index, the keys its log tail touched are taken now, synchronously: writes from here
     // on are queued, and a checkpoint that later moves tail versions into a snapshot cannot hide their keys.
     const s0 = this.access.lastSeq();
     const tailIds = persisted === undefined ? undefined : this.access.stores.map((store) => [...(store.overlay.get(collKeyOf(Namespace.user, coll))?.keys() ?? [])]);
     this.build(managed, s0, persisted, tailIds).catch((error: unknown) => {
-      this.access.logger.warn(`building the sorted index on ${coll}.${field} failed: ${String(error)}`);
-      if (this.get(coll, field) === managed) this.drop(coll, field);
+      this.access.logger.warn(`building the index on ${coll}.${indexName(fields)} failed: ${String(error)}`);
+      if (this.byColl.get(coll)?.get(key) === managed) this.dropKey(coll, key);
     });
+  }
+
+  /** Swaps in a persisted index once loaded; returns the seq the walk feeds versions above (-1: all). */
+  private async adoptPersisted(managed: ManagedIndex, persisted: PersistedIndexLoader | undefined): Promise<number> {
+    const loaded = persisted === undefined ? undefined : await persisted.load();
+    if (loaded === undefined || persisted === undefined) return -1;
+    if (managed.structure === 'tree' && loaded instanceof SortedIndex) managed.index = loaded;
+    else if (managed.structure === 'search' && loaded instanceof SearchIndex) managed.index = loaded;
+    else return -1;
+    managed.loaded = true;
+    managed.classesSeen = persisted.entry.classesSeen;
+    managed.truncatedEver = persisted.entry.truncatedEver;
+    return persisted.seq;
   }
 
   /**
@@ -283,16 +339,8 @@ export class IndexManager implements CommitIndexHook {
    * queued meanwhile and turns ready.
    */
   private async build(managed: ManagedIndex, s0: number, persisted: PersistedIndexLoader | undefined, tailIds: string[][] | undefined): Promise<void> {
-    let fromSeq = -1;
-    const loaded = persisted === undefined ? undefined : await persisted.load();
+    const fromSeq = await this.adoptPersisted(managed, persisted);
     if (managed.dropped || this.closed) return;
-    if (loaded !== undefined && persisted !== undefined) {
-      managed.index = loaded;
-      managed.loaded = true;
-      managed.classesSeen = persisted.entry.classesSeen;
-      managed.truncatedEver = persisted.entry.truncatedEver;
-      fromSeq = persisted.seq;
-    }
     const stores = this.access.stores;
     let total = 0;
     for (const store of stores) total += store.liveCount(Namespace.user, managed.coll);
@@ -326,6 +374,7 @@ export class IndexManager implements CommitIndexHook {
     managed.queue = undefined;
     managed.state = 'ready';
     managed.progress = 100;
+    managed.buildMs = this.access.monotonicMs() - managed.startedMs;
     managed.resolveReady();
   }
 }
@@ -336,39 +385,99 @@ function* arrayIds(ids: string[]): Generator<string, void, undefined> {
 
 function feed(managed: ManagedIndex, id: string, seq: number, previous: unknown, next: unknown): void {
   managed.index.applyVersion(id, seq, previous, next);
-  if (next === undefined) return;
-  const value = readField(next, managed.field, managed.path);
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') managed.classesSeen |= 1;
-  else if (typeof value === 'string') {
-    managed.classesSeen |= 2;
-    // A key holds at most indexValueBytesMax UTF-8 bytes of a string (3 bytes per UTF-16 unit at most).
-    if (!managed.truncatedEver && value.length * 3 > indexValueBytesMax && Buffer.byteLength(value, 'utf8') > indexValueBytesMax)
-      managed.truncatedEver = true;
-  } else if (typeof value === 'object' && value !== null) managed.classesSeen |= 4;
+  if (next === undefined || managed.structure === 'search') return;
+  for (let field = 0; field < managed.fields.length; field++) {
+    const value = readField(next, managed.fields[field]!, managed.paths[field]!);
+    const shift = 3 * field;
+    if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') managed.classesSeen |= 1 << shift;
+    else if (typeof value === 'string') {
+      managed.classesSeen |= 2 << shift;
+      // A key holds at most indexValueBytesMax UTF-8 bytes of a string (3 bytes per UTF-16 unit at most).
+      if (!managed.truncatedEver && value.length * 3 > indexValueBytesMax && Buffer.byteLength(value, 'utf8') > indexValueBytesMax)
+        managed.truncatedEver = true;
+    } else if (typeof value === 'object' && value !== null) managed.classesSeen |= 4 << shift;
+  }
 }
 
-/** Whether the index order of (coll, field) as of `asOf` is v1's ORDER BY order (see nql/source.ts). */
-export function followsV1Order(managed: ManagedIndex, asOf: number, lastSeq: number): boolean {
+/** Whether the index order of the tree as of `asOf` is v1's ORDER BY order on each of its fields (nql/source.ts). */
+export function followsV1Order(managed: ManagedTree, asOf: number, lastSeq: number): boolean {
   const flags = managed.index.orderFlags();
-  const seen = managed.classesSeen;
+  let mixedSeen = false;
+  for (let field = 0; field < managed.fields.length; field++) {
+    const seen = (managed.classesSeen >>> (3 * field)) & 7;
+    if ((seen & 4) !== 0 || (seen & 3) === 3) mixedSeen = true;
+  }
   // Below HEAD: mixed at some seq, or (conservatively) numbers and strings ever seen in any versions.
-  const mixedEver = flags.mixedTypesInHistory || (seen & 4) !== 0 || (seen & 3) === 3;
-  const mixed = asOf >= lastSeq ? flags.mixedTypes : mixedEver;
+  const mixed = asOf >= lastSeq ? flags.mixedTypes : flags.mixedTypesInHistory || mixedSeen;
   return !mixed && flags.truncatedValues === 0 && !managed.truncatedEver;
+}
+
+/** Whether a value can bound an index read: a number, or a string short enough that its key is not cut. */
+export function boundable(value: unknown): value is number | string {
+  if (typeof value === 'number') return !Number.isNaN(value);
+  if (typeof value !== 'string') return false;
+  return value.length * 3 < indexValueBytesMax || Buffer.byteLength(value, 'utf8') < indexValueBytesMax;
+}
+
+/**
+ * The key bounds of a range request: keys whose leading components equal the prefix and whose next component
+ * lies within the bounds. v1's range comparisons are false across types and for null/missing, so a numeric
+ * range stops below the strings and a string range starts above the numbers and stops below null/missing
+ * (and arrays/objects). `empty` when the bounds are of two types (nothing satisfies both).
+ */
+export function rangeKeyBounds(request: Pick<IndexRangeRequest, 'prefix' | 'lower' | 'upper'>): { lower: KeyBound | undefined; upper: KeyBound | undefined; empty: boolean } {
+  const { prefix, lower, upper } = request;
+  const prefixKey = encodeIndexValues(prefix);
+  if (lower === undefined && upper === undefined) {
+    if (prefix.length === 0) return { lower: undefined, upper: undefined, empty: false };
+    return { lower: { key: prefixKey, inclusive: true }, upper: { key: prefixKey, inclusive: true }, empty: false };
+  }
+  const numeric = typeof (lower?.value ?? upper?.value) === 'number';
+  const empty = lower !== undefined && upper !== undefined && typeof lower.value !== typeof upper.value;
+  const at = (value: number | string, inclusive: boolean): KeyBound => ({ key: encodeIndexValues([...prefix, value]), inclusive });
+  const lowerBound = lower !== undefined ? at(lower.value, lower.inclusive) : numeric ? at(-Infinity, true) : at('', true);
+  let upperBound: KeyBound;
+  if (upper !== undefined) upperBound = at(upper.value, upper.inclusive);
+  else if (numeric) upperBound = at(Infinity, true);
+  else {
+    const key = new Uint8Array(prefixKey.length + 1);
+    key.set(prefixKey);
+    key[prefixKey.length] = keyTag.array;
+    upperBound = { key, inclusive: false };
+  }
+  return { lower: lowerBound, upper: upperBound, empty };
+}
+
+/** Entries (every retained version) the request's range holds: exact in O(height), an upper bound for one seq. */
+export function countRange(index: SortedIndex, request: Pick<IndexRangeRequest, 'prefix' | 'lower' | 'upper'>): number {
+  const { lower, upper, empty } = rangeKeyBounds(request);
+  return empty ? 0 : index.btree.countRange(lower, upper);
+}
+
+/** Ids of the documents inside the range as of the request's seq, in key order (not id order). */
+export function rangeIds(index: SortedIndex, request: IndexRangeRequest): string[] {
+  const { lower, upper, empty } = rangeKeyBounds(request);
+  const ids: string[] = [];
+  if (empty) return ids;
+  const fieldCount = index.definition.fields.length;
+  for (const cursor of index.btree.scan({ lower, upper, direction: 'asc', asOfSeq: request.asOf })) ids.push(decodeId(cursor.key(), fieldCount));
+  return ids;
 }
 
 /**
  * The ids of an index-ordered read, a page at a time. Each page is one synchronous walk of the tree (a write
- * may change the tree between pages), resumed from the last key read. Ties are in id order ascending in both
- * directions: DESC finds each distinct value with a descending probe and reads its ids ascending.
+ * may change the tree between pages), resumed from the last key read. Ties (equal values on every field of the
+ * index) are in id order ascending in both directions: DESC finds each distinct value tuple with a descending
+ * probe and reads its ids ascending.
  */
 export class OrderedIds {
   private readonly lower: KeyBound | undefined;
   private readonly upper: KeyBound | undefined;
   private readonly empty: boolean;
+  private readonly fieldCount: number;
   /** The last full key returned (resume point), a copy. */
   private lastKey: Uint8Array | undefined;
-  /** DESC: the value component of the run being read, and the upper bound for the next probe. */
+  /** DESC: the value components of the run being read, and the upper bound for the next probe. */
   private run: Uint8Array | undefined;
   private probeUpper: KeyBound | undefined;
   private finished = false;
@@ -377,20 +486,11 @@ export class OrderedIds {
     private readonly index: SortedIndex,
     private readonly request: OrderedIdsRequest,
   ) {
-    const { lower, upper } = request;
-    const numeric = typeof (lower?.value ?? upper?.value) === 'number';
-    this.empty = lower !== undefined && upper !== undefined && typeof lower.value !== typeof upper.value;
-    // v1's range comparisons are false across types and for null/missing: a numeric range stops below the
-    // strings and a string range starts above the numbers and stops below null/missing (and arrays/objects,
-    // which make the index refuse anyway).
-    if (lower === undefined && upper === undefined) {
-      this.lower = undefined;
-      this.upper = undefined;
-    } else {
-      this.lower = lower !== undefined ? bound(lower.value, lower.inclusive) : numeric ? bound(-Infinity, true) : bound('', true);
-      this.upper =
-        upper !== undefined ? bound(upper.value, upper.inclusive) : numeric ? bound(Infinity, true) : { key: Uint8Array.of(keyTag.array), inclusive: false };
-    }
+    const bounds = rangeKeyBounds(request);
+    this.lower = bounds.lower;
+    this.upper = bounds.upper;
+    this.empty = bounds.empty;
+    this.fieldCount = index.definition.fields.length;
     this.probeUpper = this.upper;
   }
 
@@ -427,42 +527,25 @@ export class OrderedIds {
     return ids;
   }
 
-  private get asOf(): number {
-    return this.request.asOf;
-  }
-
   /** Appends up to `max` ids read ascending from `lower` (skipping the resume key itself) to `ids`. */
   private ascending(lower: KeyBound | undefined, upper: KeyBound | undefined, max: number, ids: string[]): void {
     const skip = this.lastKey;
     let taken = 0;
-    for (const cursor of this.index.btree.scan({ lower, upper, direction: 'asc', asOfSeq: this.asOf })) {
+    for (const cursor of this.index.btree.scan({ lower, upper, direction: 'asc', asOfSeq: this.request.asOf })) {
       const key = cursor.key();
       if (skip !== undefined && compareBytes(key, 0, key.length, skip, 0, skip.length) === 0) continue;
-      ids.push(decodeIndexKey(key, 1, cursor.flags).id);
+      ids.push(decodeId(key, this.fieldCount));
       this.lastKey = key.slice();
       if (++taken >= max) return;
     }
   }
 
-  /** DESC: the value component of the largest visible key below the previous run, or undefined. */
+  /** DESC: the value components of the largest visible key below the previous run, or undefined. */
   private probe(): Uint8Array | undefined {
-    for (const cursor of this.index.btree.scan({ lower: this.lower, upper: this.probeUpper, direction: 'desc', asOfSeq: this.asOf })) {
+    for (const cursor of this.index.btree.scan({ lower: this.lower, upper: this.probeUpper, direction: 'desc', asOfSeq: this.request.asOf })) {
       const key = cursor.key();
-      return key.slice(0, idStart(key, 1));
+      return key.slice(0, idStart(key, this.fieldCount));
     }
     return undefined;
   }
-}
-
-function bound(value: number | string, inclusive: boolean): KeyBound {
-  return { key: encodeIndexValues([value]), inclusive };
-}
-
-/** The MANIFEST entry of a lazily created index: a fourth element keeps it out of v1's database view. */
-export function lazyIndexDefinition(coll: string, field: string): unknown[] {
-  return [coll, field, 'sorted', 'lazy'];
-}
-
-export function isLazyDefinition(item: unknown, coll: string, field: string): boolean {
-  return Array.isArray(item) && item.length === 4 && item[0] === coll && item[1] === field && item[3] === 'lazy';
 }

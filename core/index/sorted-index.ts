@@ -94,6 +94,8 @@ export class SortedIndex {
   private liveEntries = 0;
   private mixedEver = false;
   private readonly hll = new Uint8Array(hllRegisters);
+  /** hllEstimate(hll) until a register changes (-1: to compute): the planner asks per query. */
+  private distinctCached = -1;
 
   constructor(definition: SortedIndexDefinition, tree = new BPlusTree()) {
     assert(definition.fields.length >= 1 && definition.fields.length <= indexFieldsMax, 'an index has 1..indexFieldsMax fields');
@@ -141,7 +143,7 @@ export class SortedIndex {
 
   private addToSketch(writer: IndexKeyWriter): void {
     const valuesEnd = componentsEnd(writer.bytes, this.paths.length);
-    hllAdd(this.hll, writer.bytes, 0, valuesEnd);
+    if (hllAdd(this.hll, writer.bytes, 0, valuesEnd)) this.distinctCached = -1;
   }
 
   private mixedAtHead(): boolean {
@@ -213,6 +215,12 @@ export class SortedIndex {
     };
   }
 
+  /** The planner's statistics, in O(1): live entries and the distinct estimate (statistics() walks the tree). */
+  liveStatistics(): { liveEntries: number; distinctEstimate: number } {
+    if (this.distinctCached < 0) this.distinctCached = hllEstimate(this.hll);
+    return { liveEntries: this.liveEntries, distinctEstimate: this.distinctCached };
+  }
+
   /** The statistics that say whether the index order is v1's order, in O(fields) (statistics() walks the tree). */
   orderFlags(): { mixedTypes: boolean; mixedTypesInHistory: boolean; truncatedValues: number } {
     let truncatedValues = 0;
@@ -253,6 +261,7 @@ export class SortedIndex {
     this.classCounts.set(classCounts);
     this.liveEntries = liveEntries;
     this.hll.set(hll);
+    this.distinctCached = -1;
     this.mixedEver = mixedEver;
   }
 }
@@ -302,12 +311,15 @@ function hash32(bytes: Uint8Array, start: number, end: number): number {
   return hash >>> 0;
 }
 
-function hllAdd(registers: Uint8Array, bytes: Uint8Array, start: number, end: number): void {
+/** Adds a value to the sketch; true when a register changed (the estimate may have). */
+function hllAdd(registers: Uint8Array, bytes: Uint8Array, start: number, end: number): boolean {
   const hash = hash32(bytes, start, end);
   const register = hash >>> (32 - hllBits);
   const rest = (hash << hllBits) >>> 0;
   const rank = rest === 0 ? 32 - hllBits + 1 : Math.clz32(rest) + 1;
-  if (rank > registers[register]!) registers[register] = rank;
+  if (rank <= registers[register]!) return false;
+  registers[register] = rank;
+  return true;
 }
 
 function hllEstimate(registers: Uint8Array): number {

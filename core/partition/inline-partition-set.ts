@@ -16,7 +16,7 @@ import { type IndexFileEntry, type Manifest, removeIfPresent, writeManifest } fr
 import { SnapshotReader } from '../snapshot/snapshot-reader.js';
 import { writeSnapshot } from '../snapshot/snapshot-writer.js';
 import { snapshotFileName } from '../snapshot/format.js';
-import type { PartitionStore, ScannedVersion } from './partition-store.js';
+import type { LocatedVersion, PartitionStore, ScannedVersion } from './partition-store.js';
 import type { StoredVersion } from '../snapshot/snapshot-reader.js';
 import type {
   CheckpointOutcome,
@@ -200,6 +200,15 @@ export class InlinePartitionSet implements PartitionSet {
   async get(ns: Namespace, coll: string, id: string, asOf: number): Promise<VersionRead | undefined> {
     const store = this.options.stores[partitionOf(ns, coll, id, this.partitions)]!;
     return store.versionAt(ns, coll, id, Math.min(asOf, this.committer.visibleSeq));
+  }
+
+  /**
+   * get() without the promise, and without reading a snapshot version it can name by seq (see
+   * PartitionStore.locate): the partitions run inline, so hot read paths need not pay an await per document.
+   */
+  locate(ns: Namespace, coll: string, id: string, asOf: number): LocatedVersion | undefined {
+    const store = this.options.stores[partitionOf(ns, coll, id, this.partitions)]!;
+    return store.locate(ns, coll, id, Math.min(asOf, this.committer.visibleSeq));
   }
 
   async head(ns: Namespace, coll: string, id: string): Promise<{ seq: number; live: boolean } | undefined> {

@@ -75,6 +75,16 @@ export class PartitionStore {
 
   /** The newest version at or below `asOf`, tombstones included. */
   versionAt(ns: Namespace, coll: string, id: string, asOf: number): StoredVersion | undefined {
+    const found = this.locate(ns, coll, id, asOf);
+    return found === undefined || found.doc !== undefined ? found : { seq: found.seq, doc: readLocated(found) };
+  }
+
+  /**
+   * versionAt without reading the snapshot when the version is the base's newest: the directory entry tells
+   * its seq, and the bytes stay unread (doc undefined, see readLocated) so a caller holding that version
+   * decoded already skips the positioned read.
+   */
+  locate(ns: Namespace, coll: string, id: string, asOf: number): LocatedVersion | undefined {
     const chain = this.overlay.get(collKeyOf(ns, coll))?.get(id);
     if (chain !== undefined) {
       const found = newestAtOrBelow(chain, asOf);
@@ -85,7 +95,7 @@ export class PartitionStore {
     const index = base.find(encodeKey(ns, coll, id));
     if (index < 0) return undefined;
     const head = base.head(index);
-    if (head.headSeq <= asOf && head.headTombstone) return { seq: head.headSeq, doc: null };
+    if (head.headSeq <= asOf) return head.headTombstone ? { seq: head.headSeq, doc: null } : { seq: head.headSeq, doc: undefined, base, index };
     for (const version of base.versions(index)) if (version.seq <= asOf) return version;
     return undefined;
   }
@@ -291,6 +301,19 @@ export class PartitionStore {
     await this.baseReader?.close();
   }
 
+}
+
+/** A version found by PartitionStore.locate: its bytes, null for a tombstone, or undefined while unread. */
+export type LocatedVersion =
+  | StoredVersion
+  | { seq: number; doc: undefined; base: SnapshotReader; index: number };
+
+/** The bytes of a located version, reading them from the snapshot when locate left them there. */
+export function readLocated(found: LocatedVersion): Uint8Array | null {
+  if (found.doc !== undefined) return found.doc;
+  const version = found.base.versions(found.index).find((stored) => stored.seq === found.seq);
+  assert(version !== undefined, 'the directory head names a stored version');
+  return version.doc;
 }
 
 export interface OverlayEntry {

@@ -7,6 +7,8 @@
 import { NedbError, isNedbError } from '../errors.js';
 import { Namespace, compareCodePoints } from '../keys.js';
 import { batchOpsMax } from '../limits.js';
+import { type IndexSpec, definitionItem, indexName, parseIndexDefinition, parseIndexDefinitions, sameFields } from '../index/index-definitions.js';
+import { indexFieldsMax } from '../index/index-key.js';
 import type { Clock } from '../platform/clock.js';
 import type { BatchOp, Database, Durability, JsonDocument, OpMeta, PreconditionFailure } from '../database.js';
 import { edgeColl, idemColl, noncesColl, parseEdgeColl, ttlColl, ttlId } from './system-collections.js';
@@ -383,36 +385,63 @@ export class V1Database {
     return { name: this.name, ...this.position(), rows, collections };
   }
 
+  /**
+   * v1's database view of the explicit definitions: `[coll, field, kind]`, a compound index with its fields
+   * joined by "," (lazy ones, which the planner made, are not listed).
+   */
   indexes(): IndexDefinition[] {
-    return this.db.indexDefinitions.filter((item): item is IndexDefinition => Array.isArray(item) && item.length === 3);
+    return parseIndexDefinitions(this.db.indexDefinitions)
+      .filter((spec) => !spec.lazy)
+      .map((spec) => [spec.coll, indexName(spec.fields), spec.writtenKind]);
   }
 
-  /** Removes every definition of (coll, field), whatever its kind, and so its in-memory index. True when one was. */
-  async dropIndex(coll: string, field: string): Promise<boolean> {
+  /** The explicit definitions with their fields (a compound index's name alone cannot tell "a,b" from [a, b]). */
+  indexSpecs(): IndexSpec[] {
+    return parseIndexDefinitions(this.db.indexDefinitions).filter((spec) => !spec.lazy);
+  }
+
+  /**
+   * Removes every definition named `name` (an index's fields joined by ","), whatever its kind, lazy ones
+   * included, and so its in-memory index. True when one was.
+   */
+  async dropIndex(coll: string, name: string): Promise<boolean> {
     let dropped = false;
     await this.db.updateIndexDefinitions((current) => {
-      const kept = current.filter((item) => !(Array.isArray(item) && (item.length === 3 || item.length === 4) && item[0] === coll && item[1] === field));
+      const kept = current.filter((item) => {
+        const spec = parseIndexDefinition(item);
+        return spec === undefined || spec.coll !== coll || indexName(spec.fields) !== name;
+      });
       dropped = kept.length !== current.length;
       return kept;
     });
     return dropped;
   }
 
-  /** Indexes the planner created on its own (lazy), as [coll, field]: not part of v1's database view. */
-  lazyIndexes(): [coll: string, field: string][] {
-    return this.db.indexDefinitions
-      .filter((item): item is unknown[] => Array.isArray(item) && item.length === 4 && item[3] === 'lazy')
-      .map((item) => [String(item[0]), String(item[1])]);
+  /** Indexes the planner created on its own (lazy): not part of v1's database view. */
+  lazyIndexes(): IndexSpec[] {
+    return parseIndexDefinitions(this.db.indexDefinitions).filter((spec) => spec.lazy);
   }
 
-  /** Idempotent; not an op (v1). */
-  async addIndex(coll: string, field: string, kind: string): Promise<void> {
+  /** Idempotent; not an op (v1). `field` may be a list: a compound index (nedb). */
+  async addIndex(coll: string, field: string | readonly string[], kind: string): Promise<void> {
     if (!indexKinds.has(kind)) throw new NedbError('INDEX_KIND_UNKNOWN', { kind });
-    if (this.indexes().some(([c, f, k]) => c === coll && f === field && k === kind)) return;
+    const fields = typeof field === 'string' ? [field] : [...field];
+    if (fields.length === 0 || fields.length > indexFieldsMax || fields.some((name) => name === ''))
+      throw new NedbError('INDEX_FIELDS_INVALID', { max: indexFieldsMax });
+    if (kind === 'search' && fields.length > 1) throw new NedbError('INDEX_FIELDS_INVALID', { max: 1 });
+    const same = (spec: IndexSpec): boolean => !spec.lazy && spec.coll === coll && spec.writtenKind === kind && sameFields(spec.fields, fields);
+    if (this.indexSpecs().some(same)) return;
     await this.db.updateIndexDefinitions((current) => {
-      const definitions = current.filter((item): item is IndexDefinition => Array.isArray(item) && item.length === 3);
-      if (definitions.some(([c, f, k]) => c === coll && f === field && k === kind)) return [...current];
-      return [...definitions, [coll, field, kind] as IndexDefinition].sort((a, b) => compareCodePoints(a.join('\u0000'), b.join('\u0000')));
+      const specs = parseIndexDefinitions(current);
+      if (specs.some(same)) return [...current];
+      // An explicit definition replaces a lazy one on the same fields: it is the user's now.
+      const kept = current.filter((item) => {
+        const spec = parseIndexDefinition(item);
+        return !(spec?.lazy === true && spec.coll === coll && kind !== 'search' && sameFields(spec.fields, fields));
+      });
+      const sortKey = (item: unknown): string => (Array.isArray(item) ? item.slice(0, 3).join('\u0000') : '');
+      return [...kept, definitionItem(coll, fields, kind)].sort((a, b) => compareCodePoints(sortKey(a), sortKey(b)));
     });
   }
+
 }

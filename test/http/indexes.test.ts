@@ -37,7 +37,13 @@ describe('index routes', () => {
     expect(height).toMatchObject({ coll: 'blocks', fields: ['height'], kind: 'ordered', state: 'ready', entries: 50, lazy: false });
     expect(height.bytes).toBeGreaterThan(0);
     expect(height.progress).toBeUndefined();
-    expect(miner).toEqual({ coll: 'blocks', fields: ['miner'], kind: 'eq', state: 'ready', entries: 0, bytes: 0, lazy: false });
+    // An eq index is a B+tree too (core/index/index-definitions.ts): built, counted and sized like a sorted one.
+    await waitReady('ix', 'blocks', 'miner');
+    const eq = (await call('GET', '/v1/databases/ix/indexes')).body.indexes[1];
+    expect(eq).toMatchObject({ coll: 'blocks', fields: ['miner'], kind: 'eq', state: 'ready', entries: 50, loaded: false, lazy: false });
+    expect(eq.bytes).toBeGreaterThan(0);
+    expect(typeof eq.build_ms).toBe('number');
+    expect(miner.coll).toBe('blocks');
     // v1's database view keeps listing the triples
     expect((await call('GET', '/v1/databases/ix')).body.indexes).toEqual([
       ['blocks', 'height', 'ordered'],
@@ -54,6 +60,39 @@ describe('index routes', () => {
     expect((await call('DELETE', '/v1/databases/nope/indexes/blocks/height')).status).toBe(404);
   });
 
+  it('creates compound, eq and search indexes from "fields", lists them with statistics, and drops them by name', async () => {
+    expect((await call('POST', '/v1/databases', { name: 'cx', lazy_indexes: false })).status).toBe(201);
+    const ops = [];
+    for (let i = 0; i < 40; i++) ops.push({ op: 'put', coll: 'blocks', id: `b${i}`, doc: { height: i, miner: `m${i % 4}`, note: i === 4 ? 'a rare gem' : i % 2 === 0 ? 'even block' : 'odd' } });
+    expect((await call('POST', '/v1/databases/cx/batch', { ops })).status).toBe(200);
+    expect((await call('POST', '/v1/databases/cx/index', { coll: 'blocks', fields: ['miner', 'height'], kind: 'sorted' })).status).toBe(200);
+    expect((await call('POST', '/v1/databases/cx/index', { coll: 'blocks', field: 'note', kind: 'search' })).status).toBe(200);
+    const bad = await call('POST', '/v1/databases/cx/index', { coll: 'blocks', fields: [], kind: 'sorted' });
+    expect(bad).toMatchObject({ status: 400, body: { code: 'INDEX_FIELDS_INVALID' } });
+    expect((await call('POST', '/v1/databases/cx/index', { coll: 'blocks', fields: 'height' })).status).toBe(400);
+    const database = await server.data.open('cx');
+    await database.whenIndexReady('blocks', ['miner', 'height']);
+    await database.whenSearchIndexReady('blocks');
+    const listed = (await call('GET', '/v1/databases/cx/indexes')).body.indexes;
+    expect(listed).toMatchObject([
+      { coll: 'blocks', fields: ['miner', 'height'], kind: 'sorted', state: 'ready', entries: 40, lazy: false },
+      { coll: 'blocks', fields: ['note'], kind: 'search', state: 'ready', lazy: false },
+    ]);
+    expect(listed[0].statistics).toMatchObject({ documents: 40, min: ['m0', 0], max: ['m3', 39], present: [40, 40], mixed_types: false });
+    expect((await call('GET', '/v1/databases/cx')).body.indexes).toEqual([['blocks', 'miner,height', 'sorted'], ['blocks', 'note', 'search']]);
+    const query = await call('POST', '/v1/databases/cx/query', { nql: "FROM blocks WHERE miner = 'm1' ORDER BY height DESC LIMIT 2 SELECT height" });
+    expect(query.body.rows).toEqual([{ height: 37 }, { height: 33 }]);
+    const explained = await call('POST', '/v1/databases/cx/query', { nql: "FROM blocks WHERE miner = 'm1' ORDER BY height DESC LIMIT 2", explain: true });
+    expect(explained.body.rows.map((row: { kind: string }) => row.kind)).toContain('IndexOrderedScan');
+    // A rare token is read from the search index; a common one (half the collection) is cheaper to scan.
+    const searched = await call('POST', '/v1/databases/cx/query', { nql: "FROM blocks WHERE height < 6 SEARCH 'GEM'", explain: true });
+    expect(searched.body.rows.find((row: { kind: string }) => row.kind === 'IndexLookup')).toMatchObject({ actualRows: 1, index: { tokens: ['gem'] } });
+    const common = await call('POST', '/v1/databases/cx/query', { nql: "FROM blocks SEARCH 'even'", explain: true });
+    expect(common.body.rows.map((row: { kind: string }) => row.kind)).toContain('FullScan');
+    expect((await call('DELETE', '/v1/databases/cx/indexes/blocks/miner,height')).body).toEqual({ ok: true, dropped: true });
+    expect((await call('GET', '/v1/databases/cx/indexes')).body.indexes.map((index: { fields: string[] }) => index.fields)).toEqual([['note']]);
+  });
+
   it('reports a build in progress, then ready', async () => {
     expect((await call('POST', '/v1/databases', { name: 'big' })).status).toBe(201);
     const database = await server.data.open('big');
@@ -64,7 +103,7 @@ describe('index routes', () => {
     }
     const v1 = await V1Database.open(database, systemClock);
     await v1.addIndex('blocks', 'height', 'sorted');
-    const building = listedOf(database.sortedIndexes());
+    const building = listedOf(database.indexList());
     expect(building).toEqual([['blocks', 'height', 'building']]);
     const reply = await call('GET', '/v1/databases/big/indexes');
     expect(['building', 'ready']).toContain(reply.body.indexes[0].state);
@@ -81,23 +120,23 @@ describe('index routes', () => {
     const database = await server.data.open('src');
     const v1 = await V1Database.open(database, systemClock);
     const source = new DatabaseQuerySource(v1, 30_000, () => 0);
-    expect(source.orderedScan({ coll: 'blocks', field: 'height', descending: true, asOf: source.seq })).toBeUndefined();
-    await call('POST', '/v1/databases/src/index', { coll: 'blocks', field: 'height', kind: 'sorted' });
+    expect(source.orderedScan({ coll: 'blocks', fields: ['height'], prefix: [], descending: true, asOf: source.seq })).toBeUndefined();
+    await call('POST', '/v1/databases/src/index', { coll: 'blocks', fields: ['height'], prefix: [], kind: 'sorted' });
     await database.whenIndexReady('blocks', 'height');
     const fresh = new DatabaseQuerySource(v1, 30_000, () => 0);
     const ids: string[] = [];
-    for await (const page of fresh.orderedScan({ coll: 'blocks', field: 'height', descending: true, asOf: fresh.seq })!)
+    for await (const page of fresh.orderedScan({ coll: 'blocks', fields: ['height'], prefix: [], descending: true, asOf: fresh.seq })!)
       for (const row of page) ids.push(row.id);
     expect(ids).toEqual(['e', 'a', 'c', 'd', 'b']);
     const bounded: string[] = [];
-    const pages = fresh.orderedScan({ coll: 'blocks', field: 'height', descending: false, asOf: fresh.seq, lower: { value: 2, inclusive: true } })!;
+    const pages = fresh.orderedScan({ coll: 'blocks', fields: ['height'], prefix: [], descending: false, asOf: fresh.seq, lower: { value: 2, inclusive: true } })!;
     for await (const page of pages) for (const row of page) bounded.push(row.id);
     expect(bounded).toEqual(['d', 'a', 'c']);
   });
 });
 
-function listedOf(infos: { coll: string; field: string; state: string }[]): string[][] {
-  return infos.map((info) => [info.coll, info.field, info.state]);
+function listedOf(infos: { coll: string; fields: string[]; state: string }[]): string[][] {
+  return infos.map((info) => [info.coll, info.fields.join(','), info.state]);
 }
 
 describe('the planner through HTTP', () => {

@@ -2,7 +2,7 @@
 // with neither the full scan and sort is kept.
 import { describe, expect, it } from 'vitest';
 import {
-  assumedCollectionRows, chooseAccess, fullScanSortCost, indexOrderedCost, indexOrderedRows, indexRowCost, scanRowCost,
+  assumedCollectionRows, chooseAccess, fullScanSortCost, indexOrderedShapeCost as indexOrderedCost, indexOrderedRows, indexRowCost, scanRowCost,
   sortRowCostFactor, type AccessShape,
 } from '../../nql/cost.js';
 

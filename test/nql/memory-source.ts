@@ -143,7 +143,8 @@ export class MemorySource implements QuerySource {
   enableOrderedScan(options: { fields?: readonly string[]; ready?: boolean } = {}): this {
     this.orderedScan = (request) => {
       this.orderedRequests.push(request);
-      if (options.ready === false || (options.fields !== undefined && !options.fields.includes(request.field))) return undefined;
+      if (options.ready === false || request.fields.length !== 1 || request.prefix.length > 0) return undefined;
+      if (options.fields !== undefined && !options.fields.includes(request.fields[0]!)) return undefined;
       return this.ordered(request);
     };
     return this;
@@ -157,7 +158,7 @@ export class MemorySource implements QuerySource {
    */
   private ordered(request: OrderedScanRequest): AsyncIterable<SourceRow[]> | undefined {
     const ids = [...(this.versions.get(request.coll)?.keys() ?? [])].sort();
-    const path = request.field.split('.');
+    const path = request.fields[0]!.split('.');
     const rows = ids.flatMap((id) => {
       const row = this.versionAt(request.coll, id, request.asOf);
       return row === undefined ? [] : [{ row, value: sortValue(readOwnPath(row.doc, path)) }];

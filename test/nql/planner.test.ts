@@ -69,7 +69,7 @@ describe('nql index access path', () => {
   it('passes the bounds and still filters every row', async () => {
     const source = docs(100).enableOrderedScan();
     const result = await runQuery('FROM b WHERE h >= 10 AND h < 20 AND m = x ORDER BY h', source);
-    expect(source.orderedRequests).toEqual([{ coll: 'b', field: 'h', descending: false, asOf: 99, lower: { value: 10, inclusive: true }, upper: { value: 20, inclusive: false } }]);
+    expect(source.orderedRequests).toEqual([{ coll: 'b', fields: ['h'], prefix: [], descending: false, asOf: 99, lower: { value: 10, inclusive: true }, upper: { value: 20, inclusive: false }, firstPageRows: undefined }]);
     expect(source.rowsRead).toBe(10);
     expect(result).toEqual(await runQuery('FROM b WHERE h >= 10 AND h < 20 AND m = x ORDER BY h', docs(100)));
   });
@@ -91,12 +91,13 @@ describe('nql EXPLAIN', () => {
   it('answers with the plan tree, measured, using the index', async () => {
     const source = docs(100).enableOrderedScan();
     expect(await explained('EXPLAIN FROM b WHERE h >= 50 AND m = y ORDER BY h DESC LIMIT 3 SELECT h', source)).toEqual([
-      { node: 1, parent: null, depth: 0, kind: 'Project', detail: 'h', index: null, estimatedRows: null, actualRows: 3, hint: null },
-      { node: 2, parent: 1, depth: 1, kind: 'Limit', detail: '3', index: null, estimatedRows: 3, actualRows: 3, hint: null },
-      { node: 3, parent: 2, depth: 2, kind: 'Filter', detail: "h >= 50 and m = 'y'", index: null, estimatedRows: null, actualRows: 10, hint: null },
+      { node: 1, parent: null, depth: 0, kind: 'Project', detail: 'h', index: null, indexes: null, cost: null, estimatedRows: null, actualRows: 3, hint: null },
+      { node: 2, parent: 1, depth: 1, kind: 'Limit', detail: '3', index: null, indexes: null, cost: null, estimatedRows: 3, actualRows: 3, hint: null },
+      { node: 3, parent: 2, depth: 2, kind: 'Filter', detail: "h >= 50 and m = 'y'", index: null, indexes: null, cost: null, estimatedRows: null, actualRows: 10, hint: null },
       {
         node: 4, parent: 3, depth: 3, kind: 'IndexOrderedScan', detail: 'b.h desc >= 50', estimatedRows: null, actualRows: 16, hint: null,
-        index: { coll: 'b', field: 'h', direction: 'desc', lower: { value: 50, inclusive: true }, upper: null },
+        index: { coll: 'b', field: 'h', fields: ['h'], prefix: [], direction: 'desc', lower: { value: 50, inclusive: true }, upper: null, values: null, tokens: null },
+        indexes: null, cost: null,
       },
     ]);
   });
@@ -104,9 +105,9 @@ describe('nql EXPLAIN', () => {
   it('says which index would help when none answered', async () => {
     const source = docs(100);
     expect(await explained('explain FROM b ORDER BY h DESC LIMIT 3', source)).toEqual([
-      { node: 1, parent: null, depth: 0, kind: 'Limit', detail: '3', index: null, estimatedRows: 3, actualRows: 3, hint: null },
-      { node: 2, parent: 1, depth: 1, kind: 'Sort', detail: 'h desc', index: null, estimatedRows: null, actualRows: 100, hint: null },
-      { node: 3, parent: 2, depth: 2, kind: 'FullScan', detail: 'b', index: null, estimatedRows: null, actualRows: 100, hint: 'an index on b.h would help' },
+      { node: 1, parent: null, depth: 0, kind: 'Limit', detail: '3', index: null, indexes: null, cost: null, estimatedRows: 3, actualRows: 3, hint: null },
+      { node: 2, parent: 1, depth: 1, kind: 'Sort', detail: 'h desc', index: null, indexes: null, cost: null, estimatedRows: null, actualRows: 100, hint: null },
+      { node: 3, parent: 2, depth: 2, kind: 'FullScan', detail: 'b', index: null, indexes: null, cost: null, estimatedRows: null, actualRows: 100, hint: 'an index on b.h would help' },
     ]);
     // The same through explainQuery (the HTTP route's "explain": true), with or without the word.
     const viaApi = await explainQuery('FROM b ORDER BY h DESC LIMIT 3', source);
