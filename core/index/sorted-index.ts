@@ -280,11 +280,14 @@ function fieldMixed(counts: Float64Array, field: number): boolean {
   return structured || (numeric && text);
 }
 
-/** The value of a field: an own field of that exact name (v1's flat names), else the dotted path. */
+/**
+ * The value of a field as NQL reads it (nql/compare.ts readPath): `a.b` is the path doc.a.b, each segment an
+ * own field of an object; a top-level key literally named "a.b" is not it (an index that read it would give
+ * another answer than the scan). `field` is the name the path was split from.
+ */
 export function readField(doc: unknown, field: string, path: readonly string[]): unknown {
-  if (typeof doc !== 'object' || doc === null) return undefined;
-  if (Object.hasOwn(doc, field)) return (doc as Record<string, unknown>)[field];
-  if (path.length === 1) return undefined;
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return undefined;
+  if (path.length === 1) return Object.hasOwn(doc, field) ? (doc as Record<string, unknown>)[field] : undefined;
   let value: unknown = doc;
   for (const name of path) {
     if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.hasOwn(value, name)) return undefined;

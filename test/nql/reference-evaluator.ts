@@ -230,7 +230,8 @@ export function liveRows(history: History, coll: string, seq: number): Doc[] {
     if (op.coll === coll && opSeq <= seq) latest.set(op.id, { seq: opSeq, doc: op.doc });
   });
   const rows: Doc[] = [];
-  for (const id of [...latest.keys()].sort()) {
+  // Id order is code point order (UTF-8 byte order), which UTF-16's differs from past U+FFFF.
+  for (const id of [...latest.keys()].sort(compareStrings)) {
     const found = latest.get(id);
     if (found?.doc === undefined) continue;
     const stored: Doc = { ...found.doc };
