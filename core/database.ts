@@ -5,7 +5,7 @@
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { NedbError } from './errors.js';
 import { Namespace, checkCollName, checkDocId } from './keys.js';
-import { batchOpsMax, docBytesMax, documentCacheBytesMax, documentCacheEntriesMax, lazyIndexesPerCollectionMax, lazyIndexesPerDatabaseMax, yieldEveryItems } from './limits.js';
+import { batchOpsMax, docBytesMax, documentCacheBytesMax, documentCacheEntriesMax, lazyIndexBytesMax, lazyIndexesPerCollectionMax, lazyIndexesPerDatabaseMax, yieldEveryItems } from './limits.js';
 import type { FileSystem } from './platform/file-system.js';
 import type { Clock } from './platform/clock.js';
 import type { Logger } from './platform/logger.js';
@@ -646,6 +646,9 @@ export class Database {
     const lazy = parseIndexDefinitions(manifest.indexes).filter((spec) => spec.lazy);
     if (lazy.length >= lazyIndexesPerDatabaseMax) return;
     if (lazy.filter((spec) => spec.coll === coll).length >= lazyIndexesPerCollectionMax) return;
+    let lazyBytes = 0;
+    for (const spec of lazy) lazyBytes += this.indexInfo(spec.coll, spec.fields)?.bytes ?? 0;
+    if (lazyBytes >= lazyIndexBytesMax) return;
     this.lazyPending.add(key);
     const name = `${this.name}/${coll}.${fields.join(',')}`;
     this.updateIndexDefinitions((current) => {

@@ -47,6 +47,11 @@ export const lazyIndexesPerCollectionMax = 4;
 /** And per database, so queries naming many (even missing) collections cannot grow the MANIFEST without end. */
 export const lazyIndexesPerDatabaseMax = 64;
 /**
+ * And in memory: no new lazy index once the database's lazy indexes hold this many bytes (B+tree estimate), so
+ * a stream of differently shaped queries cannot fill the heap with trees; explicit indexes are the user's call.
+ */
+export const lazyIndexBytesMax = 256 << 20;
+/**
  * Decoded documents kept per database (core/document-cache.ts): enough for many hot pages (top-k, point gets)
  * of small documents, small against the overlay; the byte bound is approximate (3× the msgpack size).
  */
