@@ -2,7 +2,7 @@
 // inline: a read is a directory lookup, then either a cache hit or one positioned read and a msgpack decode.
 // Hot paths (a LIMIT page read through a sorted index, point gets) so pay neither an await nor a decode per
 // document they have read before.
-import { type CachedDocument, DocumentCache } from './document-cache.js';
+import type { CachedDocument, DocumentCache } from './document-cache.js';
 import type { Namespace } from './keys.js';
 import type { InlinePartitionSet } from './partition/inline-partition-set.js';
 import { readLocated } from './partition/partition-store.js';
@@ -25,12 +25,11 @@ export function readThroughCache(
 ): CachedRead | undefined {
   const found = set.locate(ns, coll, id, asOf);
   if (found === undefined || found.doc === null) return undefined;
-  const key = DocumentCache.keyOf(ns, coll, id, found.seq);
-  const cached: CachedDocument | undefined = cache.get(key);
+  const cached: CachedDocument | undefined = cache.get(ns, coll, id, found.seq);
   if (cached !== undefined) return { id, seq: found.seq, doc: cached };
   const bytes = readLocated(found);
   if (bytes === null) return undefined;
-  return { id, seq: found.seq, doc: cache.add(key, decode(bytes), bytes.length) };
+  return { id, seq: found.seq, doc: cache.add(ns, coll, id, found.seq, decode(bytes), bytes.length) };
 }
 
 /** First page of an id-ordered read when the caller gives no hint: a LIMIT usually wants a few rows. */

@@ -46,7 +46,8 @@ export function queryFingerprint(query: QueryNode): number {
 export function encodeCursor(cursor: Cursor): string {
   const body = [version, cursor.seq, cursor.fingerprint, cursor.id, cursor.keys.map((key) => key ?? null)];
   const text = JSON.stringify(body);
-  return Buffer.from(JSON.stringify([...body, fnv1a(text)]), 'utf8').toString('base64url');
+  // The whole array with the check appended, without stringifying the body twice (every LIMIT page pays it).
+  return Buffer.from(`${text.slice(0, -1)},${fnv1a(text)}]`, 'utf8').toString('base64url');
 }
 
 const base64url = /^[A-Za-z0-9_-]+$/;

@@ -131,38 +131,44 @@ export class SnapshotReader {
     return this.file.close();
   }
 
-  /** Binary search of the directory for an encoded key; -1 when absent. */
+  /**
+   * Binary search of the directory for an encoded key; -1 when absent. Every read of a snapshot document
+   * starts here, so it skips the bytes it knows match: every key between two keys that share a prefix with
+   * `key` shares that prefix too (sorted order), and keys of one collection share a long one.
+   */
   find(key: Uint8Array): number {
     let low = 0;
     let high = this.header.keyCount - 1;
+    let lowMatched = 0;
+    let highMatched = 0;
+    const view = this.directoryView;
+    const bytes = this.keyBytes;
     while (low <= high) {
       const middle = (low + high) >>> 1;
-      const order = this.compareKeyAt(middle, key);
+      const base = middle * directoryEntryBytes;
+      const start = view.getUint32(base + 12, true);
+      const length = view.getUint16(base + 16, true);
+      const n = Math.min(length, key.length);
+      let i = Math.min(lowMatched, highMatched);
+      while (i < n && bytes[start + i] === key[i]) i++;
+      const order = i < n ? bytes[start + i]! - key[i]! : length - key.length;
       if (order === 0) return middle;
-      if (order < 0) low = middle + 1;
-      else high = middle - 1;
+      if (order < 0) {
+        low = middle + 1;
+        lowMatched = i;
+      } else {
+        high = middle - 1;
+        highMatched = i;
+      }
     }
     return -1;
-  }
-
-  private compareKeyAt(index: number, key: Uint8Array): number {
-    const base = index * directoryEntryBytes;
-    const start = this.directoryView.getUint32(base + 12, true);
-    const length = this.directoryView.getUint16(base + 16, true);
-    const n = Math.min(length, key.length);
-    const bytes = this.keyBytes;
-    for (let i = 0; i < n; i++) {
-      const d = bytes[start + i]! - key[i]!;
-      if (d !== 0) return d;
-    }
-    return length - key.length;
   }
 
   head(index: number): EntryHead {
     const base = index * directoryEntryBytes;
     return {
       index,
-      headSeq: Number(this.directoryView.getBigUint64(base + 24, true)),
+      headSeq: readU64(this.directoryView, base + 24),
       headTombstone: (this.directoryView.getUint8(base + 18) & EntryFlags.headTombstone) !== 0,
     };
   }
@@ -191,14 +197,14 @@ export class SnapshotReader {
   /** The raw document record of entry `index` (CRC-checked), for copying into the next snapshot unchanged. */
   rawRecord(index: number): Uint8Array {
     const base = index * directoryEntryBytes;
-    const offset = Number(this.directoryView.getBigUint64(base, true));
+    const offset = readU64(this.directoryView, base);
     const length = this.directoryView.getUint32(base + 8, true);
-    const bytes = new Uint8Array(length);
+    const bytes = recordBuffer(length);
     const position = this.documentsOffset + offset;
     const read = this.file.readSync(bytes, 0, length, position);
     if (read !== length || length < docRecordHeaderBytes)
       throw new NedbError('SNAPSHOT_CORRUPT', { file: this.file.path, offset: position, reason: 'document record cut short' });
-    const view = new DataView(bytes.buffer);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (view.getUint32(0, true) !== crc32c(bytes, 4, length))
       throw new NedbError('SNAPSHOT_CORRUPT', { file: this.file.path, offset: position, reason: 'document record CRC-32C mismatch' });
     return bytes;
@@ -210,13 +216,40 @@ export class SnapshotReader {
   }
 }
 
+/** A little-endian u64 below 2^53 (seqs, offsets) from two halves: no BigInt per read on the hot read path. */
+function readU64(view: DataView, offset: number): number {
+  return view.getUint32(offset + 4, true) * 0x1_0000_0000 + view.getUint32(offset, true);
+}
+
+/**
+ * Small document records are read into slices of a shared slab: allocating a typed array costs about as much
+ * as the positioned read itself, and a cold top-k page reads a record per row. A slice keeps its slab alive
+ * while referenced (records are decoded and dropped; only a decoded `bin` value keeps its slice), so slabs are
+ * small and large records get their own buffer.
+ */
+const recordSlabBytes = 16 * 1024;
+const slabRecordBytesMax = 2048;
+let recordSlab = new Uint8Array(recordSlabBytes);
+let recordSlabUsed = 0;
+
+function recordBuffer(length: number): Uint8Array {
+  if (length > slabRecordBytesMax) return new Uint8Array(length);
+  if (recordSlabUsed + length > recordSlabBytes) {
+    recordSlab = new Uint8Array(recordSlabBytes);
+    recordSlabUsed = 0;
+  }
+  const bytes = recordSlab.subarray(recordSlabUsed, recordSlabUsed + length);
+  recordSlabUsed += length;
+  return bytes;
+}
+
 export function decodeDocRecord(bytes: Uint8Array): StoredVersion[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const count = view.getUint32(4, true);
   const versions: StoredVersion[] = [];
   let offset = docRecordHeaderBytes;
   for (let i = 0; i < count; i++) {
-    const seq = Number(view.getBigUint64(offset, true));
+    const seq = readU64(view, offset);
     const flags = view.getUint8(offset + 8);
     const length = view.getUint32(offset + 12, true);
     offset += versionHeaderBytes;
