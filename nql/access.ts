@@ -37,9 +37,10 @@ export function chooseAccessPath(candidates: CandidatesPlan, source: QuerySource
   const access = candidates.access;
   const catalog = source.indexCatalog?.(candidates.collection);
   if (catalog === undefined || source.collectionRows === undefined) return shapeOnlyPath(candidates);
-  const rows = source.collectionRows(candidates.collection);
   const trees = catalog.filter((entry) => entry.structure === 'tree');
   const ready = trees.filter((entry) => entry.ready);
+  // A ready tree holds every live document (those lacking its fields too): its count is the collection's.
+  const rows = ready[0]?.liveEntries ?? source.collectionRows(candidates.collection);
   const scan: AccessPath = { kind: 'FullScan', rows, cost: fullScanCost(rows, access.order !== undefined), wanted: undefined };
   let best: AccessPath = scan;
   const consider = (path: AccessPath): void => {

@@ -464,6 +464,9 @@ export function rangeIds(index: SortedIndex, request: IndexRangeRequest): string
   return ids;
 }
 
+/** DESC reads buffer a run of equal values up to this many ids; a longer run is read in pieces. */
+const runBufferMax = 1024;
+
 /**
  * The ids of an index-ordered read, a page at a time. Each page is one synchronous walk of the tree (a write
  * may change the tree between pages), resumed from the last key read. Ties (equal values on every field of the
@@ -481,6 +484,9 @@ export class OrderedIds {
   private run: Uint8Array | undefined;
   private probeUpper: KeyBound | undefined;
   private finished = false;
+  /** DESC: ids of a run read whole that did not fit the last page, in order, from `pendingAt`. */
+  private pending: string[] = [];
+  private pendingAt = 0;
 
   constructor(
     private readonly index: SortedIndex,
@@ -497,13 +503,18 @@ export class OrderedIds {
   /** Up to `max` ids, in order; an empty array once done. */
   next(max: number): string[] {
     const ids: string[] = [];
-    if (this.empty || this.finished) return ids;
+    if (this.empty) return ids;
+    if (this.finished && this.pendingAt >= this.pending.length) return ids;
     if (!this.request.descending) {
       this.ascending(this.lastKey === undefined ? this.lower : { key: this.lastKey, inclusive: true }, this.upper, max, ids);
       if (ids.length < max) this.finished = true;
       return ids;
     }
-    while (ids.length < max) {
+    while (this.pendingAt < this.pending.length && ids.length < max) ids.push(this.pending[this.pendingAt++]!);
+    while (ids.length < max && !this.finished) {
+      // Fast path: one descending walk, each run of equal values buffered and handed out reversed (ids
+      // ascending). A run longer than runBufferMax is read by the probe-and-ascend path below instead.
+      if (this.run === undefined && this.descendingRuns(max, ids) !== 'long run') break;
       if (this.run === undefined) {
         const run = this.probe();
         if (run === undefined) {
@@ -525,6 +536,45 @@ export class OrderedIds {
       }
     }
     return ids;
+  }
+
+  /**
+   * DESC: reads whole runs of equal values with one descending walk below `probeUpper` and appends their ids
+   * ascending to `ids` (what does not fit goes to `pending`). 'full' once `ids` holds `max`; 'done' when the
+   * range is exhausted; 'long run' when a run outgrows the buffer (then `run` names it for the slow path).
+   */
+  private descendingRuns(max: number, ids: string[]): 'full' | 'done' | 'long run' {
+    let runValues: Uint8Array | undefined;
+    let run: string[] = [];
+    const emit = (values: Uint8Array): void => {
+      for (let i = run.length - 1; i >= 0; i--) {
+        if (ids.length < max) ids.push(run[i]!);
+        else this.pending.push(run[i]!);
+      }
+      run = [];
+      this.probeUpper = { key: values, inclusive: false };
+    };
+    this.pending = [];
+    this.pendingAt = 0;
+    for (const cursor of this.index.btree.scan({ lower: this.lower, upper: this.probeUpper, direction: 'desc', asOfSeq: this.request.asOf })) {
+      const key = cursor.key();
+      const end = idStart(key, this.fieldCount);
+      if (runValues !== undefined && compareBytes(key, 0, end, runValues, 0, runValues.length) !== 0) {
+        emit(runValues);
+        runValues = undefined;
+        if (ids.length >= max) return 'full';
+      }
+      runValues ??= key.slice(0, end);
+      if (run.length >= runBufferMax) {
+        this.run = runValues;
+        this.lastKey = undefined;
+        return 'long run';
+      }
+      run.push(decodeId(key, this.fieldCount));
+    }
+    if (runValues !== undefined) emit(runValues);
+    this.finished = true;
+    return 'done';
   }
 
   /** Appends up to `max` ids read ascending from `lower` (skipping the resume key itself) to `ids`. */
