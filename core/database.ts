@@ -278,7 +278,15 @@ export class Database {
     set.setIndexHook(indexManager);
     const persisted = this.indexFileLoaders(manifest);
     indexManager.sync(manifest.indexes, (key) => persisted.get(key));
-    if (!this.options.readOnly) set.setIndexPersister((seq) => this.persistIndexes(seq));
+    if (!this.options.readOnly) {
+      set.setIndexPersister(
+        (seq) => this.persistIndexes(seq),
+        (files) => {
+          const persisted = new Set(files.map(persistedKey));
+          return indexManager.readyKeys().some((key) => !persisted.has(key));
+        },
+      );
+    }
     this.startIntervalCheckpoints();
     this.loadState = { state: 'ready' };
   }

@@ -207,6 +207,14 @@ export class IndexManager implements CommitIndexHook {
     return out;
   }
 
+  /** The ready structures, each as persistedKey() names its file entry. */
+  readyKeys(): string[] {
+    const keys: string[] = [];
+    for (const [coll, structures] of this.byColl)
+      for (const [key, managed] of structures) if (managed.state === 'ready') keys.push(JSON.stringify([coll, key]));
+    return keys;
+  }
+
   /** The tree on exactly (coll, fields), building or ready. */
   tree(coll: string, fields: readonly string[]): ManagedTree | undefined {
     const managed = this.byColl.get(coll)?.get(JSON.stringify(fields));

@@ -80,6 +80,8 @@ export class InlinePartitionSet implements PartitionSet {
   private lastCheckpointMs: number;
   private indexHook: CommitIndexHook | undefined;
   private indexPersister: ((seq: number) => Promise<IndexFileEntry[]>) | undefined;
+  /** Whether some ready index is not among the MANIFEST's index files (a checkpoint with no new writes still persists it). */
+  private indexesUnpersisted: ((files: readonly IndexFileEntry[]) => boolean) | undefined;
 
   constructor(private readonly options: InlinePartitionSetOptions) {
     this.partitions = options.manifest.partitions;
@@ -130,8 +132,9 @@ export class InlinePartitionSet implements PartitionSet {
   }
 
   /** Writes the ready sorted indexes as of a checkpoint's seq; returns their MANIFEST entries. */
-  setIndexPersister(persister: ((seq: number) => Promise<IndexFileEntry[]>) | undefined): void {
+  setIndexPersister(persister: ((seq: number) => Promise<IndexFileEntry[]>) | undefined, unpersisted?: (files: readonly IndexFileEntry[]) => boolean): void {
     this.indexPersister = persister;
+    this.indexesUnpersisted = unpersisted;
   }
 
   setIndexHook(hook: CommitIndexHook | undefined): void {
@@ -320,7 +323,18 @@ export class InlinePartitionSet implements PartitionSet {
   private async runCheckpoint(): Promise<CheckpointOutcome> {
     const { fs, paths, stores, logs, clock } = this.options;
     const seq = this.committer.lastAssignedSeq;
-    if (seq === this.manifest.checkpoint.seq) return { seq, snapshotsWritten: 0, segmentsArchived: 0, longestStepMs: 0 };
+    if (seq === this.manifest.checkpoint.seq) {
+      // No write since: the snapshots stand. Indexes that turned ready since are still written, as of that seq
+      // (every op up to it is applied), so a restart loads them instead of rebuilding.
+      if (this.indexPersister !== undefined && this.indexesUnpersisted?.(this.manifest.checkpoint.indexFiles ?? []) === true) {
+        const previous = this.manifest.checkpoint.indexFiles ?? [];
+        const indexFiles = await this.indexPersister(seq);
+        await this.updateManifest((current) => ({ ...current, checkpoint: { ...current.checkpoint, indexFiles } }));
+        const kept = new Set(indexFiles.map((entry) => entry.file));
+        for (const old of previous) if (!kept.has(old.file)) await removeIfPresent(this.options.fs, `${this.options.paths.snap}/${old.file}`);
+      }
+      return { seq, snapshotsWritten: 0, segmentsArchived: 0, longestStepMs: 0 };
+    }
     let stepStartMs = clock.monotonicMs();
     const logStart = logs.map((log) => log.seal());
     let longestStepMs = clock.monotonicMs() - stepStartMs;

@@ -246,3 +246,24 @@ describe('descending reads with long runs of equal values', () => {
     }
   });
 });
+
+describe('an index built after the last checkpoint', () => {
+  it('is persisted by a checkpoint with no new writes, and loaded at the next start', async () => {
+    const dir = tempDir();
+    let data = await DataDirectory.open(dir, { checkpointIntervalSeconds: 0 });
+    let db = await data.create('d', { partitions: 2, lazyIndexes: false });
+    await fillBlocks(db, 100);
+    await db.checkpoint();
+    const v1 = await V1Database.open(db, systemClock);
+    await v1.addIndex('b', ['miner', 'height'], 'sorted');
+    await db.whenIndexReady('b', ['miner', 'height']);
+    const outcome = await db.checkpoint();
+    expect(outcome.snapshotsWritten).toBe(0); // no write since the last one: the snapshots stand
+    await data.close();
+    data = await DataDirectory.open(dir, { checkpointIntervalSeconds: 0 });
+    db = await data.open('d');
+    await db.whenIndexReady('b', ['miner', 'height']);
+    expect(db.indexInfo('b', ['miner', 'height'])).toMatchObject({ loaded: true, entries: 100 });
+    await data.close();
+  });
+});
