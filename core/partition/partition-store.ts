@@ -28,6 +28,9 @@ export interface ScannedVersion {
   doc: Uint8Array;
 }
 
+/** Entries of PartitionStore.baseFound before it starts over (about 100 bytes each). */
+const baseFoundMax = 4096;
+
 export class PartitionStore {
   /** collKey → id → chain. */
   readonly overlay = new Map<string, Map<string, Chain>>();
@@ -41,6 +44,12 @@ export class PartitionStore {
    */
   private recoveredLiveness: Map<string, Map<string, boolean>> | undefined;
   private readonly retired: SnapshotReader[] = [];
+  /**
+   * Directory positions in the base of recently read keys (`ns:length(coll):coll id` → index, -1 absent). The base never
+   * changes under it (installBase empties it), and a hot read (a top-k asked again and again) then costs a Map
+   * lookup instead of a key encoding and a binary search over the directory, whose cache misses dominate at 1M.
+   */
+  private baseFound = new Map<string, number>();
 
   constructor(
     readonly partition: number,
@@ -67,10 +76,22 @@ export class PartitionStore {
     if (newest !== undefined) return { seq: newest.seq, live: newest.doc !== null };
     const base = this.baseReader;
     if (base === null) return undefined;
-    const index = base.find(encodeKey(ns, coll, id));
+    const index = this.baseIndex(base, ns, coll, id);
     if (index < 0) return undefined;
     const head = base.head(index);
     return { seq: head.headSeq, live: !head.headTombstone };
+  }
+
+  /** The key's position in the base's directory (-1: absent), through baseFound. */
+  private baseIndex(base: SnapshotReader, ns: Namespace, coll: string, id: string): number {
+    const memo = `${ns}:${coll.length}:${coll}${id}`; // the length keeps ("a\0b", "c") apart from ("a", "b\0c")
+    let index = this.baseFound.get(memo);
+    if (index === undefined) {
+      index = base.find(encodeKey(ns, coll, id));
+      if (this.baseFound.size >= baseFoundMax) this.baseFound = new Map(); // bounded; refilled by what is hot
+      this.baseFound.set(memo, index);
+    }
+    return index;
   }
 
   /** The newest version at or below `asOf`, tombstones included. */
@@ -92,7 +113,7 @@ export class PartitionStore {
     }
     const base = this.baseReader;
     if (base === null || asOf < 0) return undefined;
-    const index = base.find(encodeKey(ns, coll, id));
+    const index = this.baseIndex(base, ns, coll, id);
     if (index < 0) return undefined;
     const head = base.head(index);
     if (head.headSeq <= asOf) return head.headTombstone ? { seq: head.headSeq, doc: null } : { seq: head.headSeq, doc: undefined, base, index };
@@ -288,6 +309,7 @@ export class PartitionStore {
       else this.overlay.set(collKey, kept);
     }
     this.baseReader = reader;
+    this.baseFound = new Map();
     if (previous !== null) this.retired.push(previous);
     if (this.activeScans === 0) this.closeRetired();
   }
