@@ -12,6 +12,7 @@ import { runHttpIngest } from './http-ingest.js';
 import { runHttpTopk } from './http-topk.js';
 import { runColdStartIndex } from './cold-start-index.js';
 import { runEngineQueries } from './engine-queries.js';
+import { runExplorerMix } from './explorer-mix.js';
 
 const scenarios: Record<string, Scenario> = {
   writes: runWrites,
@@ -22,6 +23,7 @@ const scenarios: Record<string, Scenario> = {
   'http-topk': runHttpTopk,
   'cold-start-index': runColdStartIndex,
   'engine-queries': runEngineQueries,
+  'explorer-mix': runExplorerMix,
 };
 const docsDefault = 20_000;
 const docsMax = 100_000_000;

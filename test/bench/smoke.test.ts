@@ -132,7 +132,30 @@ describe('bench engine-queries at a smoke size', () => {
       return (metrics.rows as number) / (metrics.runs as number);
     };
     expect(rowsPerRun('nedb-indexed/top10')).toBe(10);
+    expect(rowsPerRun('nedb-indexed/top10-cold')).toBe(10);
     expect(rowsPerRun('nedb-no-index/top10')).toBe(10);
     expect(rowsPerRun('nedb-indexed/miner-top20')).toBe(rowsPerRun('nedb-no-index/miner-top20'));
+  }, 120_000);
+});
+
+describe('bench explorer-mix at a smoke size', () => {
+  it('runs every query kind in both phases, with the backfill and live writers, answering right', async () => {
+    const { buildCli } = await import('../cli/run-cli.js');
+    buildCli();
+    const { phaseNames, queryKinds, runExplorerMix } = await import('../../bench/explorer-mix.js');
+    const results = await runExplorerMix({ docs: 2000, caseTimeMs: 300, progress: () => undefined });
+    expectAllCorrect(results);
+    for (const phase of phaseNames) {
+      expect(byName(results, `explorer-mix/${phase}/all`).failures, phase).toBe(0);
+      for (const kind of queryKinds) {
+        const metrics = byName(results, `explorer-mix/${phase}/${kind}`);
+        expect(metrics.count as number, `${phase}/${kind}`).toBeGreaterThan(0);
+        expect(metrics.wrong, `${phase}/${kind}`).toBe(0);
+      }
+    }
+    expect(byName(results, 'explorer-mix/with-writers/top10').p50Ratio as number).toBeGreaterThan(0);
+    expect(byName(results, 'explorer-mix/with-writers/backfill').docs as number).toBeGreaterThan(0);
+    expect(byName(results, 'explorer-mix/with-writers/live').puts as number).toBeGreaterThan(0);
+    expect(byName(results, 'explorer-mix/setup').cpus as number).toBeGreaterThan(0);
   }, 120_000);
 });
