@@ -1,9 +1,10 @@
 // The cost rule's choices, pinned: index-ordered top-k beats scan and sort with a LIMIT or selective bounds;
-// with neither the full scan and sort is kept.
+// with neither the full scan and sort is kept. With statistics: the formulas access.ts prices paths with.
 import { describe, expect, it } from 'vitest';
 import {
-  assumedCollectionRows, chooseAccess, fullScanSortCost, indexOrderedShapeCost as indexOrderedCost, indexOrderedRows, indexRowCost, scanRowCost,
-  sortRowCostFactor, type AccessShape,
+  type AccessShape, type LookupEstimate, assumedCollectionRows, chooseAccess, fullScanCost, fullScanSortCost, idRowCost,
+  indexOrderedCost as indexOrderedCostOf, indexOrderedRows, indexOrderedRowsRead, indexOrderedShapeCost as indexOrderedCost,
+  indexRowCost, lookupCost, lookupIdsMax, scanRowCost, sortRowCostFactor, worthIntersecting,
 } from '../../nql/cost.js';
 
 const shape = (rowsNeeded: number | undefined, bounds: AccessShape['bounds'] = 'none', residualFilter = false): AccessShape =>
@@ -45,5 +46,37 @@ describe('nql cost model', () => {
 
   it('reads no more than the bounds hold', () => {
     expect(indexOrderedRows(shape(1_000_000, 'equality'))).toBe(assumedCollectionRows * 0.01);
+  });
+});
+
+describe('nql cost model with statistics', () => {
+  it('prices a full scan, with the sort only when ORDER BY needs one', () => {
+    expect(fullScanCost(1_000, false)).toBe(1_000 * scanRowCost);
+    expect(fullScanCost(1_000, true)).toBeCloseTo(1_000 * scanRowCost + 1_000 * Math.log2(1_000) * sortRowCostFactor);
+  });
+
+  it('stops an index-ordered read at LIMIT, reading more when other conditions drop rows', () => {
+    expect(indexOrderedRowsRead(1_000_000, 10, 1)).toBe(10);
+    expect(indexOrderedRowsRead(1_000_000, 10, 0.1)).toBe(100);
+    expect(indexOrderedRowsRead(50, 10, 0.01)).toBe(50); // never more than the range holds
+    expect(indexOrderedRowsRead(5_000, undefined, 1)).toBe(5_000);
+    expect(indexOrderedCostOf(1_000_000, 10, 1)).toBe(10 * indexRowCost);
+  });
+
+  it('intersects a second index read only when the fetches it saves cost more than its ids', () => {
+    const rows = 1_000_000;
+    const first: LookupEstimate = { idsRead: 1_000, rows: 1_000 };
+    // miner = x (1 in 10) after a 1,000-row range: 900 fetches saved for 100,000 ids read.
+    expect(worthIntersecting(first, 100_000, rows)).toBeUndefined();
+    // a 5,000-id read keeping 0.5 %: 995 fetches saved for 5,000 ids
+    expect(worthIntersecting(first, 5_000, rows)).toEqual({ idsRead: 6_000, rows: 5 });
+    expect(lookupCost({ idsRead: 6_000, rows: 5 }, false)).toBeLessThan(lookupCost(first, false));
+    expect(lookupCost(first, true)).toBeGreaterThan(lookupCost(first, false)); // ORDER BY sorts what was fetched
+  });
+
+  it('keeps the lookup memory bound and the constants in the order the model needs', () => {
+    expect(idRowCost).toBeLessThan(scanRowCost);
+    expect(scanRowCost).toBeLessThan(indexRowCost);
+    expect(lookupIdsMax).toBeGreaterThan(0);
   });
 });
