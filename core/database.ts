@@ -355,6 +355,7 @@ export class Database {
       const entry: IndexFileEntry = {
         coll: persisted.coll, field: persisted.fields.join(','), file: name, classesSeen: persisted.classesSeen, truncatedEver: persisted.truncatedEver,
       };
+      if (persisted.oddStringsEver) entry.oddStringsEver = true;
       if (persisted.structure === 'search') entry.kind = 'search';
       else if (persisted.fields.length > 1) entry.fields = persisted.fields;
       entries.push(entry);
@@ -570,6 +571,8 @@ export class Database {
     if (fields.length === 0 || prefix.length > fields.length || (prefix.length === fields.length && (request.lower ?? request.upper) !== undefined)) return undefined;
     if (!prefix.every(boundable) || (request.lower !== undefined && !boundable(request.lower.value)) || (request.upper !== undefined && !boundable(request.upper.value))) return undefined;
     const asOf = this.asOfOf(request.asOf === undefined ? undefined : { asOf: request.asOf });
+    // A lone surrogate is keyed as U+FFFD: a string range over such values is not NQL's (equality stays exact).
+    if (managed.oddStringsEver && (typeof request.lower?.value === 'string' || typeof request.upper?.value === 'string')) return undefined;
     // Ranges and equality hold whatever else the field holds; an order is v1's only when no field is mixed.
     if (ordered && !followsV1Order(managed, asOf, this.partitionSet().status().lastAssignedSeq)) return undefined;
     return { index: managed.index, fields, asOf };
@@ -660,8 +663,12 @@ export class Database {
     this.lazyPending.add(key);
     const name = `${this.name}/${coll}.${fields.join(',')}`;
     this.updateIndexDefinitions((current) => {
-      const present = parseIndexDefinitions(current).some((spec) => spec.coll === coll && spec.kind !== 'search' && sameFields(spec.fields, fields));
-      return present ? [...current] : [...current, lazyDefinitionItem(coll, fields)];
+      // Again on the MANIFEST as it is now: concurrent requests for other fields each passed the check above.
+      const specs = parseIndexDefinitions(current);
+      const present = specs.some((spec) => spec.coll === coll && spec.kind !== 'search' && sameFields(spec.fields, fields));
+      const lazyNow = specs.filter((spec) => spec.lazy);
+      const full = lazyNow.length >= lazyIndexesPerDatabaseMax || lazyNow.filter((spec) => spec.coll === coll).length >= lazyIndexesPerCollectionMax;
+      return present || full ? [...current] : [...current, lazyDefinitionItem(coll, fields)];
     })
       .then(() => this.options.logger.info(`lazy index on ${name} created for a query that would use it`))
       .catch((error: unknown) => this.options.logger.warn(`lazy index on ${name} not created: ${String(error)}`))

@@ -26,7 +26,7 @@ export function utf8Text(bytes: Uint8Array): string {
  * Names and ids must be well-formed UTF-16: a lone surrogate encodes to U+FFFD in UTF-8, so two different ids
  * would share one key.
  */
-function wellFormed(text: string): boolean {
+export function wellFormed(text: string): boolean {
   return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text);
 }
 

@@ -49,6 +49,8 @@ export interface IndexFileEntry {
   classesSeen: number;
   /** A string longer than a key holds was ever indexed. */
   truncatedEver: boolean;
+  /** A string with a lone surrogate was ever indexed (absent: never): no string range or order from the tree. */
+  oddStringsEver?: boolean;
 }
 
 export interface DatabaseSettings {

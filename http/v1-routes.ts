@@ -112,7 +112,7 @@ async function handleAction(request: V1Request, database: Database, ctx: ServerC
       return { status: 200, body: { indexes: listIndexes(v1) } };
     case 'DELETE indexes':
       if (segments.length !== 6) return notFoundRoute();
-      return { status: 200, body: { ok: true, dropped: await v1.dropIndex(segments[4]!, segments[5]!) } };
+      return { status: 200, body: { ok: true, dropped: await v1.dropIndex(segments[4]!, indexFieldsOf(segments[5]!)) } };
     case 'POST link':
       return link(v1, body);
     case 'POST neighbors':
@@ -371,6 +371,19 @@ function listIndexes(v1: V1Database): unknown[] {
       lazy: spec.lazy,
     };
   });
+}
+
+/**
+ * The fields an index name in a DELETE path names: split at each ",", then each part percent-decoded, so a
+ * field whose name holds a comma is written `a%2Cb` (the compound [a, b] is `a,b`). The collection segment
+ * stays raw, as every v1 route reads its segments.
+ */
+function indexFieldsOf(segment: string): string[] {
+  try {
+    return segment.split(',').map((part) => decodeURIComponent(part));
+  } catch {
+    throw new NedbError('INDEX_FIELDS_INVALID', { max: 8 });
+  }
 }
 
 /** A tree's statistics for the listing (what the planner reads, and whether v1 orders a field by its text). */

@@ -177,6 +177,27 @@ function writeCodePoint(bytes: Uint8Array, at: number, code: number): number {
   return at + 4;
 }
 
+/**
+ * Bytes a string takes in a key before any cut: UTF-8 with each NUL escaped to two bytes and a lone surrogate
+ * written as U+FFFD (three), exactly as IndexKeyWriter writes it; stops counting once past `stopAbove`.
+ */
+export function stringKeyBytes(text: string, stopAbove = indexValueBytesMax): number {
+  let total = 0;
+  for (let i = 0; i < text.length && total <= stopAbove; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0xd800 && code <= 0xdbff) {
+      const low = text.charCodeAt(i + 1);
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        total += 4;
+        i++;
+        continue;
+      }
+    }
+    total += code === 0 ? 2 : code < 0x80 ? 1 : code < 0x800 ? 2 : 3;
+  }
+  return total;
+}
+
 const boundWriter = new IndexKeyWriter();
 
 /** The key prefix of some leading field values (a scan bound): no id, so every id's key starts with it. */

@@ -13,7 +13,7 @@
 // walk ends, synchronously with the switch to 'ready', so no write is lost or applied twice.
 import { Decoder } from '@msgpack/msgpack';
 import type { IndexFileEntry } from '../manifest.js';
-import { Namespace } from '../keys.js';
+import { Namespace, wellFormed } from '../keys.js';
 import { type LoggedOp, OpKind } from '../log/record.js';
 import type { Logger } from '../platform/logger.js';
 import type { PartitionStore } from '../partition/partition-store.js';
@@ -22,7 +22,7 @@ import { collKeyOf, type StoredVersion } from '../snapshot/snapshot-reader.js';
 import { compareBytes } from './b-plus-tree-node.js';
 import type { KeyBound } from './b-plus-tree.js';
 import { type IndexKind, type IndexSpec, indexName, parseIndexDefinitions, structureKey } from './index-definitions.js';
-import { decodeId, encodeIndexValues, idStart, indexValueBytesMax, keyTag } from './index-key.js';
+import { decodeId, encodeIndexValues, idStart, indexValueBytesMax, keyTag, stringKeyBytes } from './index-key.js';
 import { SearchIndex } from './search-index.js';
 import { SortedIndex, readField } from './sorted-index.js';
 
@@ -66,6 +66,7 @@ export interface PersistedIndex {
   bytes: Uint8Array;
   classesSeen: number;
   truncatedEver: boolean;
+  oddStringsEver: boolean;
 }
 
 export type { IndexFileEntry } from '../manifest.js';
@@ -111,6 +112,8 @@ interface ManagedBase {
   dropped: boolean;
   /** Some version ever fed had a string too long for the key (its order among equal prefixes is by id). */
   truncatedEver: boolean;
+  /** Some version ever fed had a string with a lone surrogate (keyed as U+FFFD): no string range or order. */
+  oddStringsEver: boolean;
   /** Value classes seen in any version fed, 3 bits per field (field i at bit 3i: 1 numeric, 2 text, 4
    * array/object): a build feeds history one document at a time, so the index's own mixedTypesInHistory cannot
    * see two documents' overlapping ranges. */
@@ -202,7 +205,7 @@ export class IndexManager implements CommitIndexHook {
         if (managed.state === 'ready')
           out.push({
             coll: managed.coll, fields: [...managed.fields], structure: managed.structure, bytes: managed.index.serialize(seq),
-            classesSeen: managed.classesSeen, truncatedEver: managed.truncatedEver,
+            classesSeen: managed.classesSeen, truncatedEver: managed.truncatedEver, oddStringsEver: managed.oddStringsEver,
           });
     return out;
   }
@@ -306,7 +309,7 @@ export class IndexManager implements CommitIndexHook {
     const ready = new Promise<void>((resolve) => (resolveReady = resolve));
     const base: ManagedBase = {
       coll, key, fields, paths: fields.map((field) => field.split('.')), state: 'building', progress: 0, queue: [], dropped: false,
-      truncatedEver: false, classesSeen: 0, loaded: false, startedMs: this.access.monotonicMs(), buildMs: undefined, ready, resolveReady,
+      truncatedEver: false, oddStringsEver: false, classesSeen: 0, loaded: false, startedMs: this.access.monotonicMs(), buildMs: undefined, ready, resolveReady,
     };
     const managed: ManagedIndex = kind === 'search'
       ? { ...base, structure: 'search', index: new SearchIndex(coll) }
@@ -338,6 +341,7 @@ export class IndexManager implements CommitIndexHook {
     managed.loaded = true;
     managed.classesSeen = persisted.entry.classesSeen;
     managed.truncatedEver = persisted.entry.truncatedEver;
+    managed.oddStringsEver = persisted.entry.oddStringsEver === true;
     return persisted.seq;
   }
 
@@ -400,9 +404,11 @@ function feed(managed: ManagedIndex, id: string, seq: number, previous: unknown,
     if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') managed.classesSeen |= 1 << shift;
     else if (typeof value === 'string') {
       managed.classesSeen |= 2 << shift;
-      // A key holds at most indexValueBytesMax UTF-8 bytes of a string (3 bytes per UTF-16 unit at most).
-      if (!managed.truncatedEver && value.length * 3 > indexValueBytesMax && Buffer.byteLength(value, 'utf8') > indexValueBytesMax)
+      // A key holds at most indexValueBytesMax bytes of a string (4 per UTF-16 unit at most, NULs escaped).
+      if (!managed.truncatedEver && value.length * 4 > indexValueBytesMax && stringKeyBytes(value) > indexValueBytesMax)
         managed.truncatedEver = true;
+      // A lone surrogate is keyed as U+FFFD: its order and ranges in the tree are not NQL's (the value's own).
+      if (!managed.oddStringsEver && !wellFormed(value)) managed.oddStringsEver = true;
     } else if (typeof value === 'object' && value !== null) managed.classesSeen |= 4 << shift;
   }
 }
@@ -417,14 +423,16 @@ export function followsV1Order(managed: ManagedTree, asOf: number, lastSeq: numb
   }
   // Below HEAD: mixed at some seq, or (conservatively) numbers and strings ever seen in any versions.
   const mixed = asOf >= lastSeq ? flags.mixedTypes : flags.mixedTypesInHistory || mixedSeen;
-  return !mixed && flags.truncatedValues === 0 && !managed.truncatedEver;
+  return !mixed && flags.truncatedValues === 0 && !managed.truncatedEver && !managed.oddStringsEver;
 }
 
 /** Whether a value can bound an index read: a number, or a string short enough that its key is not cut. */
 export function boundable(value: unknown): value is number | string {
   if (typeof value === 'number') return !Number.isNaN(value);
   if (typeof value !== 'string') return false;
-  return value.length * 3 < indexValueBytesMax || Buffer.byteLength(value, 'utf8') < indexValueBytesMax;
+  // Strictly shorter than a key holds: a cut key equal to the bound would fall on the wrong side of it. A lone
+  // surrogate is keyed as U+FFFD, which NQL does not compare it as.
+  return (value.length * 4 < indexValueBytesMax || stringKeyBytes(value) < indexValueBytesMax) && wellFormed(value);
 }
 
 /**

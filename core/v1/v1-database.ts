@@ -401,15 +401,16 @@ export class V1Database {
   }
 
   /**
-   * Removes every definition named `name` (an index's fields joined by ","), whatever its kind, lazy ones
-   * included, and so its in-memory index. True when one was.
+   * Removes every definition on exactly these fields (a compound [a, b] and a one-field index on a field named
+   * "a,b" stay apart), whatever its kind, lazy ones included, and so its in-memory index. True when one was.
    */
-  async dropIndex(coll: string, name: string): Promise<boolean> {
+  async dropIndex(coll: string, fields: string | readonly string[]): Promise<boolean> {
+    const wanted = typeof fields === 'string' ? [fields] : fields;
     let dropped = false;
     await this.db.updateIndexDefinitions((current) => {
       const kept = current.filter((item) => {
         const spec = parseIndexDefinition(item);
-        return spec === undefined || spec.coll !== coll || indexName(spec.fields) !== name;
+        return spec === undefined || spec.coll !== coll || !sameFields(spec.fields, wanted);
       });
       dropped = kept.length !== current.length;
       return kept;

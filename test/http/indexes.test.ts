@@ -89,7 +89,11 @@ describe('index routes', () => {
     expect(searched.body.rows.find((row: { kind: string }) => row.kind === 'IndexLookup')).toMatchObject({ actualRows: 1, index: { tokens: ['gem'] } });
     const common = await call('POST', '/v1/databases/cx/query', { nql: "FROM blocks SEARCH 'even'", explain: true });
     expect(common.body.rows.map((row: { kind: string }) => row.kind)).toContain('FullScan');
+    // A field whose name holds a comma is written %2C in the path; "," separates a compound index's fields.
+    expect((await call('POST', '/v1/databases/cx/index', { coll: 'blocks', field: 'miner,height', kind: 'sorted' })).status).toBe(200);
+    expect((await call('DELETE', '/v1/databases/cx/indexes/blocks/miner%2Cheight')).body).toEqual({ ok: true, dropped: true });
     expect((await call('DELETE', '/v1/databases/cx/indexes/blocks/miner,height')).body).toEqual({ ok: true, dropped: true });
+    expect((await call('DELETE', '/v1/databases/cx/indexes/blocks/bad%E0')).status).toBe(400);
     expect((await call('GET', '/v1/databases/cx/indexes')).body.indexes.map((index: { fields: string[] }) => index.fields)).toEqual([['note']]);
   });
 

@@ -69,7 +69,7 @@ describe('compound indexes', () => {
       // The listing names the compound index by its fields; v1's view joins them with ","; DELETE takes that name.
       expect(v1.indexes()).toEqual([['b', 'miner,height', 'sorted']]);
       expect(db.indexInfo('b', ['miner', 'height'])).toMatchObject({ state: 'ready', entries: 401 });
-      expect(await v1.dropIndex('b', 'miner,height')).toBe(true);
+      expect(await v1.dropIndex('b', ['miner', 'height'])).toBe(true);
       expect(db.indexInfo('b', ['miner', 'height'])).toBeUndefined();
     } finally {
       await data.close();

@@ -659,7 +659,7 @@ describe('nql differential over the engine: index paths against the reference an
           }
           await check(pair, queries);
           if (spec.rebuild) {
-            expect(await pair.v1Indexed.dropIndex(coll, 'g,n')).toBe(true);
+            expect(await pair.v1Indexed.dropIndex(coll, ['g', 'n'])).toBe(true);
             expect(await pair.v1Indexed.dropIndex(coll, 's')).toBe(true);
             await pair.apply(spec.after.slice(0, 5));
             await check(pair, early);
