@@ -317,6 +317,9 @@ export class Database {
   private indexFileLoaders(manifest: Manifest): Map<string, PersistedIndexLoader> {
     const loaders = new Map<string, PersistedIndexLoader>();
     for (const entry of manifest.checkpoint.indexFiles ?? []) {
+      // Files written before dotted fields were read as NQL reads them (nested only) may hold entries of a
+      // top-level key named like the path: such an index is rebuilt rather than loaded.
+      if (entry.nestedPaths !== true && (entry.fields ?? [entry.field]).some((field) => field.includes('.'))) continue;
       const path = `${this.paths.snap}/${entry.file}`;
       loaders.set(persistedKey(entry), {
         entry,
@@ -355,6 +358,7 @@ export class Database {
       const entry: IndexFileEntry = {
         coll: persisted.coll, field: persisted.fields.join(','), file: name, classesSeen: persisted.classesSeen, truncatedEver: persisted.truncatedEver,
       };
+      entry.nestedPaths = true;
       if (persisted.oddStringsEver) entry.oddStringsEver = true;
       if (persisted.structure === 'search') entry.kind = 'search';
       else if (persisted.fields.length > 1) entry.fields = persisted.fields;

@@ -51,6 +51,9 @@ export interface IndexFileEntry {
   truncatedEver: boolean;
   /** A string with a lone surrogate was ever indexed (absent: never): no string range or order from the tree. */
   oddStringsEver?: boolean;
+  /** Written by a version that reads a dotted field `a.b` as the nested path only (absent: an older file,
+   * whose index on a dotted field is rebuilt instead of loaded). */
+  nestedPaths?: boolean;
 }
 
 export interface DatabaseSettings {
