@@ -8,7 +8,7 @@
 // Every package the CLI bundle pulls in must be a runtime dependency: a benchmark-only peer (a dev dependency in
 // package-lock.json) reaching the bundle, and so the binary, fails the build.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 
@@ -122,6 +122,9 @@ if (process.argv.includes('--which-bun')) {
     banner: { js: `#!/usr/bin/env node\n${common.banner.js}` },
   });
   checkBundledPackages(cli.metafile);
+  // `npx nedb` runs the bundle as the package's bin: executable even where npm linked the bin before the file
+  // existed (npx reuses its cache of the package, and only a fresh link sets the mode).
+  chmodSync(cliBundle, 0o755);
   if (process.argv.includes('--binary')) compileBinary();
   if (process.argv.includes('--bench')) await build({ ...common, entryPoints: ['bench/run.ts'], outfile: 'dist/bench.js' });
 }
