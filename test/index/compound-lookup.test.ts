@@ -210,6 +210,28 @@ describe('lazy compound indexes', () => {
   });
 });
 
+describe('lazy indexes for queries without ORDER BY', () => {
+  it('an equality query creates a sorted index on its field; later queries look ids up in it', async () => {
+    const data = await openData(new SimFileSystem());
+    try {
+      const db = await data.create('d', { partitions: 2 });
+      await fillBlocks(db, 500);
+      const v1 = await V1Database.open(db, systemClock);
+      const text = "FROM b WHERE miner = 'm4' AND height < 100";
+      const first = await runQuery(text, sourceOf(v1));
+      await waitFor(() => db.indexInfo('b', ['miner'])?.state === 'ready');
+      expect(v1.lazyIndexes().map((spec) => spec.fields)).toEqual([['miner']]);
+      expect(await explainKinds(v1, text)).toContain('IndexLookup');
+      expect((await runQuery(text, sourceOf(v1))).rows).toEqual(first.rows);
+      // A range open on one side keeps most of the collection: no index is wanted for it.
+      await runQuery('FROM b WHERE height > 3', sourceOf(v1));
+      expect(v1.lazyIndexes()).toHaveLength(1);
+    } finally {
+      await data.close();
+    }
+  });
+});
+
 async function waitFor(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 500 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
   expect(condition()).toBe(true);
