@@ -49,6 +49,10 @@ export class SnapshotReader {
   private readonly keyBytes: Uint8Array;
   private readonly documentsOffset: number;
   readonly collections: ReadonlyMap<string, CollectionRun>;
+  /** Read-ahead (see recordBytes): the last window read and the last record's position, so near reads share one. */
+  private window: Uint8Array | undefined;
+  private windowStart = 0;
+  private lastPosition = -1;
 
   private constructor(
     readonly file: FileHandle,
@@ -199,15 +203,41 @@ export class SnapshotReader {
     const base = index * directoryEntryBytes;
     const offset = readU64(this.directoryView, base);
     const length = this.directoryView.getUint32(base + 8, true);
-    const bytes = recordBuffer(length);
     const position = this.documentsOffset + offset;
-    const read = this.file.readSync(bytes, 0, length, position);
-    if (read !== length || length < docRecordHeaderBytes)
+    const bytes = this.recordBytes(position, length);
+    if (bytes === undefined || length < docRecordHeaderBytes)
       throw new NedbError('SNAPSHOT_CORRUPT', { file: this.file.path, offset: position, reason: 'document record cut short' });
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (view.getUint32(0, true) !== crc32c(bytes, 4, length))
       throw new NedbError('SNAPSHOT_CORRUPT', { file: this.file.path, offset: position, reason: 'document record CRC-32C mismatch' });
     return bytes;
+  }
+
+  /**
+   * The `length` bytes at `position`, or undefined when the file ends first. A read near the previous one (an
+   * index range or a top-k walks records in key order, which is file order) reads a whole window in that
+   * direction and serves the next records from it: one system call per ~100 small records instead of one
+   * each. A read far from the previous one reads just its record, so random point reads copy no more. The file
+   * never changes, so a window never goes stale.
+   */
+  private recordBytes(position: number, length: number): Uint8Array | undefined {
+    const window = this.window;
+    if (window !== undefined && position >= this.windowStart && position + length <= this.windowStart + window.length)
+      return window.subarray(position - this.windowStart, position - this.windowStart + length);
+    const last = this.lastPosition;
+    this.lastPosition = position;
+    if (length < readAheadBytes && last >= 0 && Math.abs(position - last) < readAheadBytes) {
+      // Forward when walking up the file, backward (the window ends at this record) when walking down.
+      const start = position >= last ? position : Math.max(this.documentsOffset, position + length - readAheadBytes);
+      const buffer = new Uint8Array(readAheadBytes);
+      const read = this.file.readSync(buffer, 0, readAheadBytes, start);
+      if (read < position + length - start) return undefined;
+      this.window = buffer.subarray(0, read);
+      this.windowStart = start;
+      return buffer.subarray(position - start, position - start + length);
+    }
+    const bytes = recordBuffer(length);
+    return this.file.readSync(bytes, 0, length, position) === length ? bytes : undefined;
   }
 
   /** Every stored version of entry `index`, newest first. */
@@ -228,6 +258,8 @@ function readU64(view: DataView, offset: number): number {
  * small and large records get their own buffer.
  */
 const recordSlabBytes = 16 * 1024;
+/** SnapshotReader's read-ahead window: about a hundred block-sized records. */
+const readAheadBytes = 32 * 1024;
 const slabRecordBytesMax = 2048;
 let recordSlab = new Uint8Array(recordSlabBytes);
 let recordSlabUsed = 0;
