@@ -30,8 +30,8 @@ import { type BackupProgress, type BackupResult, backupDatabase } from './backup
 import { documentPages, readThroughCache } from './cached-reads.js';
 import { DocumentCache, type DocumentCacheStats } from './document-cache.js';
 import {
-  IndexManager, OrderedIds, type IndexInfo, type PersistedIndexLoader, type ValueBound, boundable, countRange, followsV1Order,
-  persistedKey, rangeIds,
+  IndexManager, OrderedIds, type IndexCatalogEntry, type IndexInfo, type IndexRangeRequest, type PersistedIndexLoader, countRange,
+  persistedKey, rangeIds, treeAnswers,
 } from './index/index-manager.js';
 import { lazyDefinitionItem, parseIndexDefinitions, sameFields } from './index/index-definitions.js';
 import { SearchIndex } from './index/search-index.js';
@@ -86,24 +86,20 @@ export interface StoredDocument {
 }
 
 /**
- * A read through the sorted index on `fields` (or the one field `field`): documents whose leading fields equal
- * `prefix` and whose next field lies within the bounds (nql/source.ts IndexRangeRequest).
+ * A read through the sorted index on `fields` (or the one field `field`) as embedded callers write it:
+ * IndexRangeRequest (index-manager.ts) with the prefix, the seq (the visible one) and the list form optional.
  */
-export interface IndexRangeRequest {
-  coll: string;
-  /** The index's fields; `field` is the one-field form. */
+export type IndexReadRequest = Omit<IndexRangeRequest, 'fields' | 'prefix' | 'asOf'> & {
   fields?: readonly string[] | undefined;
   field?: string | undefined;
   prefix?: readonly (number | string)[] | undefined;
   asOf?: number | undefined;
-  lower?: ValueBound | undefined;
-  upper?: ValueBound | undefined;
-}
+};
 
 /** An index-ordered read (nql/source.ts OrderedScanRequest). */
-export interface OrderedScanRequest extends IndexRangeRequest {
+export interface OrderedScanRequest extends IndexReadRequest {
   descending: boolean;
-  /** Rows the caller expects to read (LIMIT + OFFSET + 1): the first page reads no more documents than that. */
+  /** Rows the caller expects to read (LIMIT + OFFSET + 1 when every row is kept): the first page's size. */
   firstPageRows?: number | undefined;
 }
 
@@ -116,17 +112,6 @@ export interface IndexStatistics {
   presentCounts: number[];
   mixedTypes: boolean;
   truncatedValues: number;
-}
-
-/** What the planner may know of one index of a collection (nql/source.ts IndexCatalogEntry). */
-export interface IndexCatalogEntry {
-  fields: string[];
-  structure: 'tree' | 'search';
-  ready: boolean;
-  /** Entries current at HEAD (live documents); every retained version for the search index. */
-  liveEntries: number;
-  /** Distinct value tuples (HyperLogLog estimate); undefined for the search index. */
-  distinct: number | undefined;
 }
 
 export type LoadState =
@@ -567,18 +552,13 @@ export class Database {
   }
 
   /** The ready tree that can answer a range request at `asOf`, with the request settled; undefined when none. */
-  private treeFor(request: IndexRangeRequest, ordered: boolean): { index: SortedIndex; fields: readonly string[]; asOf: number } | undefined {
+  private treeFor(request: IndexReadRequest, ordered: boolean): { index: SortedIndex; fields: readonly string[]; asOf: number } | undefined {
     const fields = request.fields ?? (request.field === undefined ? [] : [request.field]);
     const managed = this.indexManager?.tree(request.coll, fields);
     if (managed === undefined || managed.state !== 'ready') return undefined;
-    const prefix = request.prefix ?? [];
-    if (fields.length === 0 || prefix.length > fields.length || (prefix.length === fields.length && (request.lower ?? request.upper) !== undefined)) return undefined;
-    if (!prefix.every(boundable) || (request.lower !== undefined && !boundable(request.lower.value)) || (request.upper !== undefined && !boundable(request.upper.value))) return undefined;
     const asOf = this.asOfOf(request.asOf === undefined ? undefined : { asOf: request.asOf });
-    // A lone surrogate is keyed as U+FFFD: a string range over such values is not NQL's (equality stays exact).
-    if (managed.oddStringsEver && (typeof request.lower?.value === 'string' || typeof request.upper?.value === 'string')) return undefined;
-    // Ranges and equality hold whatever else the field holds; an order is v1's only when no field is mixed.
-    if (ordered && !followsV1Order(managed, asOf, this.partitionSet().status().lastAssignedSeq)) return undefined;
+    const range = { prefix: request.prefix ?? [], lower: request.lower, upper: request.upper };
+    if (!treeAnswers(managed, range, ordered, asOf, this.partitionSet().status().lastAssignedSeq)) return undefined;
     return { index: managed.index, fields, asOf };
   }
 
@@ -586,7 +566,7 @@ export class Database {
    * Entries of the tree on `fields` inside the request's range, every retained version counted (an upper bound
    * on the documents it holds at one seq), in O(log n); undefined when no ready tree answers.
    */
-  indexCount(request: IndexRangeRequest): number | undefined {
+  indexCount(request: IndexReadRequest): number | undefined {
     const found = this.treeFor({ ...request, asOf: undefined }, false);
     return found === undefined ? undefined : countRange(found.index, { prefix: request.prefix ?? [], lower: request.lower, upper: request.upper });
   }
@@ -610,7 +590,7 @@ export class Database {
   }
 
   /** Ids of the documents inside an index range as of `asOf`, in code point order; undefined when no ready tree answers. */
-  indexIds(request: IndexRangeRequest): string[] | undefined {
+  indexIds(request: IndexReadRequest): string[] | undefined {
     const found = this.treeFor(request, false);
     if (found === undefined) return undefined;
     const ids = rangeIds(found.index, { coll: request.coll, fields: found.fields, prefix: request.prefix ?? [], lower: request.lower, upper: request.upper, asOf: found.asOf });

@@ -17,7 +17,7 @@ export type {
   StoredDocument,
   WriteOptions,
 } from './database.js';
-export type { IndexInfo, SortedIndexInfo, IndexState } from './index/index-manager.js';
+export type { IndexCatalogEntry, IndexInfo, IndexRangeRequest, IndexState, SortedIndexInfo, ValueBound } from './index/index-manager.js';
 export type { IndexSpec, IndexKind } from './index/index-definitions.js';
 export { documentTokens, searchTokens } from './index/search-index.js';
 export type { CheckpointOutcome, WriteStatus } from './partition/partition-set.js';

@@ -3,6 +3,11 @@
 // given doc with `_id` (unless the user set one) and the mirrored `_` fields, as written; the executor adds
 // `_seq` (the seq of the put that wrote the version) itself.
 
+// The index request types are the engine's (core/index/index-manager.ts), so the two layers cannot drift.
+import type { IndexCatalogEntry, IndexRangeRequest } from '../core/index.js';
+
+export type { IndexCatalogEntry, IndexRangeRequest, ValueBound } from '../core/index.js';
+
 export interface SourceRow {
   /** The key's id (the request's `id`), not necessarily `doc._id`. */
   id: string;
@@ -20,42 +25,11 @@ export interface SourceOp {
   causedBy: number[];
 }
 
-/** A bound on an index's next field after the equality prefix. */
-export type ValueBound = { value: number | string; inclusive: boolean };
-
-/**
- * A range of the sorted index on `fields`: documents whose leading fields equal `prefix` (numbers and strings,
- * compared as v1's `=`: `1` equals `true`) and whose next field lies within the bounds (of one type, as WHERE
- * ranges give them; rows whose value is missing, null or of another type are then left out, as v1's range
- * comparisons are false for them; booleans count as the numbers 0 and 1 there, as in v1's comparisons).
- */
-export interface IndexRangeRequest {
-  coll: string;
-  /** The index's fields: v1 field names or dotted paths (`a.b`). */
-  fields: readonly string[];
-  prefix: readonly (number | string)[];
-  lower?: ValueBound | undefined;
-  upper?: ValueBound | undefined;
-  asOf: number;
-}
-
 /** A request for rows in the sort order of the index's fields after the prefix, served by a sorted index. */
 export interface OrderedScanRequest extends IndexRangeRequest {
   descending: boolean;
   /** Rows the caller expects to read (LIMIT + OFFSET + 1 when every row is kept): the first page's size. */
   firstPageRows?: number | undefined;
-}
-
-/** What the planner may know of one index of a collection. */
-export interface IndexCatalogEntry {
-  /** A tree's fields; for the search index, the fields its definitions name (it covers whole documents). */
-  fields: readonly string[];
-  structure: 'tree' | 'search';
-  ready: boolean;
-  /** Documents in the index at HEAD (every retained version for the search index). */
-  liveEntries: number;
-  /** Distinct value tuples, estimated; undefined for the search index. */
-  distinct: number | undefined;
 }
 
 export interface QuerySource {

@@ -71,20 +71,36 @@ export interface PersistedIndex {
 
 export type { IndexFileEntry } from '../manifest.js';
 
-/** A bound on the field after the equality prefix (nql/source.ts). */
+/** A bound on an index's next field after the equality prefix. */
 export type ValueBound = { value: number | string; inclusive: boolean };
 
 /**
- * An index read: the entries of the tree on `fields` whose leading fields equal `prefix` and whose next field
- * lies within the bounds, as of `asOf`.
+ * A range of the tree on `fields` as of `asOf`: documents whose leading fields equal `prefix` (numbers and
+ * strings, compared as v1's `=`: `1` equals `true`) and whose next field lies within the bounds (of one type,
+ * as WHERE ranges give them; rows whose value is missing, null or of another type are then left out, as v1's
+ * range comparisons are false for them; booleans count as the numbers 0 and 1 there, as in v1's comparisons).
+ * The one definition: nql/source.ts and core/database.ts use it.
  */
 export interface IndexRangeRequest {
   coll: string;
+  /** The index's fields: v1 field names or dotted paths (`a.b`). */
   fields: readonly string[];
   prefix: readonly (number | string)[];
   lower?: ValueBound | undefined;
   upper?: ValueBound | undefined;
   asOf: number;
+}
+
+/** What the planner may know of one index of a collection. */
+export interface IndexCatalogEntry {
+  /** A tree's fields; for the search index, the fields its definitions name (it covers whole documents). */
+  fields: readonly string[];
+  structure: IndexStructure;
+  ready: boolean;
+  /** Documents in the index at HEAD (every retained version for the search index). */
+  liveEntries: number;
+  /** Distinct value tuples, estimated; undefined for the search index. */
+  distinct: number | undefined;
 }
 
 /** What an index-ordered read asks for (nql/source.ts OrderedScanRequest, with the seq already settled). */
@@ -125,7 +141,7 @@ interface ManagedBase {
   resolveReady: () => void;
 }
 
-type ManagedTree = ManagedBase & { readonly structure: 'tree'; index: SortedIndex };
+export type ManagedTree = ManagedBase & { readonly structure: 'tree'; index: SortedIndex };
 type ManagedSearch = ManagedBase & { readonly structure: 'search'; index: SearchIndex };
 export type ManagedIndex = ManagedTree | ManagedSearch;
 
@@ -424,6 +440,21 @@ export function followsV1Order(managed: ManagedTree, asOf: number, lastSeq: numb
   // Below HEAD: mixed at some seq, or (conservatively) numbers and strings ever seen in any versions.
   const mixed = asOf >= lastSeq ? flags.mixedTypes : flags.mixedTypesInHistory || mixedSeen;
   return !mixed && flags.truncatedValues === 0 && !managed.truncatedEver && !managed.oddStringsEver;
+}
+
+/**
+ * Whether the ready tree can answer a range read exactly as a scan would: the prefix fits its fields (and leaves
+ * one for a range), every bound is a value whose key is not cut, no lone surrogate (keyed as U+FFFD) ever made
+ * its string order another than NQL's, and, for an ordered read, its order is v1's at `asOf`. Equality on a
+ * full prefix holds whatever else the fields hold: the filter rechecks every row.
+ */
+export function treeAnswers(managed: ManagedTree, range: Pick<IndexRangeRequest, 'prefix' | 'lower' | 'upper'>, ordered: boolean, asOf: number, lastSeq: number): boolean {
+  const { prefix, lower, upper } = range;
+  const fieldCount = managed.fields.length;
+  if (prefix.length > fieldCount || (prefix.length === fieldCount && (lower ?? upper) !== undefined)) return false;
+  if (!prefix.every(boundable) || (lower !== undefined && !boundable(lower.value)) || (upper !== undefined && !boundable(upper.value))) return false;
+  if (managed.oddStringsEver && (typeof lower?.value === 'string' || typeof upper?.value === 'string')) return false;
+  return !ordered || followsV1Order(managed, asOf, lastSeq);
 }
 
 /** Whether a value can bound an index read: a number, or a string short enough that its key is not cut. */
