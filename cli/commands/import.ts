@@ -112,16 +112,25 @@ async function importCommand(context: CommandContext, file: string): Promise<Exi
     progress.stop();
   } catch (error) {
     progress.stop();
-    const code = reportError(error);
-    if (stats.docsParsed > 0) process.stderr.write(`${failureNote(stats)}\n`);
-    return code;
+    return importFailed(error, stats);
   } finally {
     await data.close();
     clearInterval(keepAlive);
   }
+  return importDone(stats, startedMs, '');
+}
+
+/** The error, and what was written before it (so the user knows whether to run the import again). */
+function importFailed(error: unknown, stats: ImportStats): ExitCode {
+  const code = reportError(error);
+  if (stats.docsParsed > 0) process.stderr.write(`${failureNote(stats)}\n`);
+  return code;
+}
+
+function importDone(stats: ImportStats, startedMs: number, where: string): ExitCode {
   const seconds = (performance.now() - startedMs) / 1000;
   const rate = Math.round(stats.docsCommitted / Math.max(seconds, 0.001));
-  process.stdout.write(`imported ${stats.docsCommitted} documents in ${seconds.toFixed(2)} s (${rate} docs/s)\n`);
+  process.stdout.write(`imported ${stats.docsCommitted} documents in ${seconds.toFixed(2)} s (${rate} docs/s)${where}\n`);
   return exitCodes.ok;
 }
 
@@ -154,12 +163,7 @@ async function remoteImport(
     progress.stop();
   } catch (error) {
     progress.stop();
-    const code = reportError(error);
-    if (stats.docsParsed > 0) process.stderr.write(`${failureNote(stats)}\n`);
-    return code;
+    return importFailed(error, stats);
   }
-  const seconds = (performance.now() - startedMs) / 1000;
-  const rate = Math.round(stats.docsCommitted / Math.max(seconds, 0.001));
-  process.stdout.write(`imported ${stats.docsCommitted} documents in ${seconds.toFixed(2)} s (${rate} docs/s) into ${client.url}\n`);
-  return exitCodes.ok;
+  return importDone(stats, startedMs, ` into ${client.url}`);
 }
